@@ -1,0 +1,69 @@
+# Kisi Access Bridge. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON := $(shell scripts/find-python)
+ifeq ($(PYTHON),)
+$(error Python 3.13 is required: see the message above)
+endif
+
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+SAM_VENV := .venv-sam
+BIN := $(VENV)/bin
+SAM := $(SAM_VENV)/bin/sam
+
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export AWS_DEFAULT_REGION ?= us-east-1
+export SAM_CLI_TELEMETRY := 0
+# sam build puts the runtime's python3.13 on PATH for the layer and function builds.
+export PATH := $(dir $(PYTHON)):$(PATH)
+
+.PHONY: help setup lint format typecheck template test test-fast build clean
+
+help: ## Show the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(UV): requirements/uv.txt
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet -r requirements/uv.txt
+	@touch $@
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --locked --quiet
+	@touch $@
+
+$(SAM_VENV)/.synced: $(UV) requirements/sam.txt
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(SAM_VENV)
+	$(UV) pip install --quiet --python $(SAM_VENV)/bin/python -r requirements/sam.txt
+	@touch $@
+
+setup: $(VENV)/.synced $(SAM_VENV)/.synced ## Create both virtual environments (app + tests, SAM CLI)
+
+lint: $(VENV)/.synced ## ruff (lint + format check) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(VENV)/.synced ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+template: $(VENV)/.synced $(SAM_VENV)/.synced ## cfn-lint and sam validate --lint on template.yaml
+	$(BIN)/cfn-lint template.yaml
+	$(SAM) validate --lint --template template.yaml
+
+test: lint template ## Everything CI runs: lint, template checks, all tests with coverage
+	$(BIN)/pytest --cov --cov-report=term
+
+test-fast: $(VENV)/.synced ## Unit tests only, no coverage gate
+	$(BIN)/pytest -m unit -q
+
+build: $(SAM_VENV)/.synced ## sam build (Lambda artifacts under .aws-sam/)
+	$(SAM) build --template template.yaml
+
+clean: ## Remove virtual environments and build output
+	rm -rf $(TOOLS) $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage

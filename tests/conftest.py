@@ -1,0 +1,15 @@
+"""Shared test set-up: every test is marked by the folder it lives in (unit, integration, e2e, infra)."""
+
+from pathlib import Path
+
+import pytest
+
+TESTS_ROOT = Path(__file__).parent
+KINDS = {"unit", "integration", "e2e", "infra"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        parts = Path(item.path).relative_to(TESTS_ROOT).parts
+        if parts and parts[0] in KINDS:
+            item.add_marker(parts[0])
