@@ -1,0 +1,1 @@
+"""Domain core of Kisi Access Bridge: canonical events, access policy, repositories and services."""

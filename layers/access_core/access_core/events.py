@@ -1,0 +1,125 @@
+"""The canonical event model every platform adapter translates its webhooks into.
+
+Each event carries the platform's own `updated_at`: state writes are conditional on it being newer
+than what is stored, which makes duplicate and out-of-order webhooks harmless.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+# Deliberately simple: one "@", a dot in the domain, no spaces. Kisi keys users by email, so the
+# address is normalised to lower case for every comparison.
+_EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_ID_LENGTH = 128
+
+
+def _normalise_email(value: str) -> str:
+    email = value.strip().lower()
+    if len(email) > 254 or not _EMAIL_PATTERN.match(email):
+        raise ValueError("not a valid email address")
+    return email
+
+
+Email = Annotated[str, AfterValidator(_normalise_email)]
+PlatformId = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=r"^[\w.:@-]+$")]
+
+
+class MembershipStatus(StrEnum):
+    """Statuses of DESIGN.md's status table. Anything else is rejected at the edge."""
+
+    ACTIVE = "active"
+    PENDING_CANCEL = "pending_cancel"
+    PENDING_ACTIVE = "pending_active"
+    PAUSED = "paused"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+class ReservationStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_id: PlatformId
+    updated_at: AwareDatetime = Field(description="The platform's own modification time")
+
+
+class MembershipUpserted(_Event):
+    type: Literal["membership.upserted"] = "membership.upserted"
+    member_id: PlatformId
+    email: Email
+    name: Annotated[str, Field(max_length=200)] = ""
+    plan_id: PlatformId | None = Field(default=None, description="None: the member has no plan")
+    status: MembershipStatus
+    cancellation_at: AwareDatetime | None = Field(
+        default=None, description="When a pending cancellation takes effect"
+    )
+
+
+class MembershipDeleted(_Event):
+    type: Literal["membership.deleted"] = "membership.deleted"
+    member_id: PlatformId
+
+
+class PlanUpdated(_Event):
+    type: Literal["plan.updated"] = "plan.updated"
+    plan_id: PlatformId
+    name: Annotated[str, Field(max_length=200)] = ""
+    has_24h_access: bool
+    kisi_group_id: Annotated[int, Field(gt=0)] | None = Field(
+        default=None, description="Kisi group for this plan; None: the tenant's default group"
+    )
+
+
+class ReservationUpserted(_Event):
+    type: Literal["reservation.upserted"] = "reservation.upserted"
+    reservation_id: PlatformId
+    player_ids: Annotated[list[PlatformId], Field(min_length=1, max_length=50)]
+    court: Annotated[str, Field(max_length=200)] = ""
+    start: AwareDatetime
+    end: AwareDatetime
+    status: ReservationStatus = ReservationStatus.CONFIRMED
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> ReservationUpserted:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class ReservationCancelled(_Event):
+    type: Literal["reservation.cancelled"] = "reservation.cancelled"
+    reservation_id: PlatformId
+
+
+CanonicalEvent = Annotated[
+    MembershipUpserted
+    | MembershipDeleted
+    | PlanUpdated
+    | ReservationUpserted
+    | ReservationCancelled,
+    Field(discriminator="type"),
+]
+CANONICAL_EVENT_TYPES: frozenset[str] = frozenset(
+    {
+        "membership.upserted",
+        "membership.deleted",
+        "plan.updated",
+        "reservation.upserted",
+        "reservation.cancelled",
+    }
+)
+
+
+def utc_iso(moment: datetime) -> str:
+    """ISO 8601 in UTC, fixed precision, with a Z: stored times sort and compare as text."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
