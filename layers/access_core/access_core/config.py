@@ -1,0 +1,46 @@
+"""Settings read from the environment the template gives every function (and the local runtime)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+
+DEFAULT_KISI_BASE_URL = "https://api.kisi.io"
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    table_name: str
+    idempotency_table_name: str
+    command_queue_url: str
+    ssm_prefix: str
+    kisi_base_url: str
+    kisi_integration_contact: str
+
+
+def settings_from(environ: os._Environ[str] | dict[str, str]) -> Settings:
+    """Build settings from an environment mapping; a missing required variable names itself."""
+
+    def required(name: str) -> str:
+        value = environ.get(name, "")
+        if not value:
+            raise RuntimeError(f"environment variable {name} is not set")
+        return value
+
+    return Settings(
+        stage=environ.get("STAGE", "dev"),
+        table_name=required("TABLE_NAME"),
+        idempotency_table_name=environ.get("IDEMPOTENCY_TABLE_NAME", ""),
+        command_queue_url=required("COMMAND_QUEUE_URL"),
+        ssm_prefix=required("SSM_PREFIX").rstrip("/"),
+        kisi_base_url=environ.get("KISI_BASE_URL") or DEFAULT_KISI_BASE_URL,
+        kisi_integration_contact=environ.get("KISI_INTEGRATION_CONTACT", ""),
+    )
+
+
+@cache
+def settings() -> Settings:
+    """The process's settings, read once per cold start."""
+    return settings_from(os.environ)

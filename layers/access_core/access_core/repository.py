@@ -1,0 +1,539 @@
+"""DynamoDB storage of tenants, plans, members, reservations, locks and audit entries.
+
+One table, keys in docs/data-model.md. Platform writes are conditional on the platform's own
+`updated_at`, so duplicate and out-of-order webhooks cannot overwrite newer data.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from access_core.domain import (
+    KisiGrant,
+    Lock,
+    Member,
+    MemberKisiState,
+    Plan,
+    Reservation,
+    SyncState,
+    Tenant,
+)
+from access_core.events import (
+    MembershipDeleted,
+    MembershipStatus,
+    MembershipUpserted,
+    PlanUpdated,
+    ReservationCancelled,
+    ReservationStatus,
+    ReservationUpserted,
+    utc_iso,
+)
+from access_core.policy import access_ends_at
+from access_core.ports import Clock
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+
+AUDIT_RETENTION = timedelta(days=90)
+RESERVATION_RETENTION = timedelta(days=30)
+_SERIALIZER = TypeSerializer()
+_DESERIALIZER = TypeDeserializer()
+
+
+class WriteResult(StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    STALE = "stale"
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    result: WriteResult
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    tenant_id: str
+    action: str
+    subject: str
+    detail: Mapping[str, Any] = field(default_factory=dict)
+    actor: str = "system"
+
+
+def tenant_pk(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}"
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB's Decimals back to ints/floats, recursively."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _to_item(values: Mapping[str, Any]) -> dict[str, AttributeValueTypeDef]:
+    return {k: _SERIALIZER.serialize(v) for k, v in values.items() if v is not None}
+
+
+def _from_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _plain(_DESERIALIZER.deserialize(v)) for k, v in item.items()}
+
+
+class _Update:
+    """Builds one UpdateExpression with placeholder names and values."""
+
+    def __init__(self) -> None:
+        self.sets: list[str] = []
+        self.removes: list[str] = []
+        self.names: dict[str, str] = {}
+        self.values: dict[str, Any] = {}
+
+    def name(self, attribute: str) -> str:
+        placeholder = f"#n{len(self.names)}"
+        self.names[placeholder] = attribute
+        return placeholder
+
+    def value(self, value: Any) -> str:
+        placeholder = f":v{len(self.values)}"
+        self.values[placeholder] = value
+        return placeholder
+
+    def set(self, attribute: str, value: Any) -> _Update:
+        if value is None:
+            self.removes.append(self.name(attribute))
+        else:
+            self.sets.append(f"{self.name(attribute)} = {self.value(value)}")
+        return self
+
+    def set_all(self, values: Mapping[str, Any]) -> _Update:
+        for attribute, value in values.items():
+            self.set(attribute, value)
+        return self
+
+    def increment(self, attribute: str) -> _Update:
+        n = self.name(attribute)
+        self.sets.append(f"{n} = if_not_exists({n}, {self.value(0)}) + {self.value(1)}")
+        return self
+
+    def expression(self) -> str:
+        parts = []
+        if self.sets:
+            parts.append("SET " + ", ".join(self.sets))
+        if self.removes:
+            parts.append("REMOVE " + ", ".join(self.removes))
+        return " ".join(parts)
+
+    def serialized_values(self) -> dict[str, AttributeValueTypeDef]:
+        return {k: _SERIALIZER.serialize(v) for k, v in self.values.items()}
+
+
+class BridgeRepository:
+    def __init__(self, client: DynamoDBClient, table_name: str, clock: Clock) -> None:
+        self._client = client
+        self._table = table_name
+        self._now = clock
+        self.round_trips = 0
+
+    # ---- reads -------------------------------------------------------------------------------
+
+    def get_tenant(self, tenant_id: str) -> Tenant | None:
+        item = self._get({"PK": tenant_pk(tenant_id), "SK": "TENANT"})
+        return Tenant.model_validate(item) if item else None
+
+    def get_plan(self, tenant_id: str, plan_id: str) -> Plan | None:
+        item = self._get({"PK": tenant_pk(tenant_id), "SK": f"PLAN#{plan_id}"})
+        return Plan.model_validate(item) if item else None
+
+    def get_member(self, tenant_id: str, member_id: str) -> Member | None:
+        item = self._get({"PK": tenant_pk(tenant_id), "SK": f"MEMBER#{member_id}"})
+        return _member_from(item) if item else None
+
+    def get_reservation(self, tenant_id: str, reservation_id: str) -> Reservation | None:
+        item = self._get({"PK": tenant_pk(tenant_id), "SK": f"RESERVATION#{reservation_id}"})
+        return _reservation_from(item) if item else None
+
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        """One BatchGetItem for (PK, SK) pairs; returns the plain items found, by key."""
+        request: list[dict[str, AttributeValueTypeDef]] = [
+            _to_item({"PK": pk, "SK": sk}) for pk, sk in keys
+        ]
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        while request:
+            self.round_trips += 1
+            response = self._client.batch_get_item(
+                RequestItems={self._table: {"Keys": request, "ConsistentRead": True}}
+            )
+            for raw in response["Responses"].get(self._table, []):
+                item = _from_item(raw)
+                found[(item["PK"], item["SK"])] = item
+            unprocessed = response.get("UnprocessedKeys", {}).get(self._table)
+            request = list(unprocessed["Keys"]) if unprocessed else []
+        return found
+
+    def get_tenant_and_member(
+        self, tenant_id: str, member_id: str
+    ) -> tuple[Tenant | None, Member | None]:
+        tenant_key = (tenant_pk(tenant_id), "TENANT")
+        member_key = (tenant_pk(tenant_id), f"MEMBER#{member_id}")
+        items = self.get_many([tenant_key, member_key])
+        tenant = Tenant.model_validate(items[tenant_key]) if tenant_key in items else None
+        member = _member_from(items[member_key]) if member_key in items else None
+        return tenant, member
+
+    def members_on_plan(
+        self, tenant_id: str, plan_id: str, cursor: str | None, page_size: int = 500
+    ) -> tuple[list[str], str | None]:
+        """One page of the ids of members on a plan, and the cursor of the next page (or None)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "ByPlan",
+            "KeyConditionExpression": "GSI1PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": f"{tenant_pk(tenant_id)}#PLAN#{plan_id}"}},
+            "ProjectionExpression": "member_id",
+            "Limit": page_size,
+        }
+        if cursor:
+            kwargs["ExclusiveStartKey"] = json.loads(cursor)
+        self.round_trips += 1
+        response = self._client.query(**kwargs)
+        ids = [str(_from_item(item)["member_id"]) for item in response["Items"]]
+        last = response.get("LastEvaluatedKey")
+        return ids, json.dumps(last) if last else None
+
+    # ---- tenant settings ---------------------------------------------------------------------
+
+    def put_tenant(self, tenant: Tenant) -> None:
+        item = {"PK": tenant_pk(tenant.tenant_id), "SK": "TENANT", "entity": "tenant"}
+        item.update(tenant.model_dump(mode="json"))
+        self.round_trips += 1
+        self._client.put_item(TableName=self._table, Item=_to_item(item))
+
+    def update_tenant(self, tenant_id: str, changes: Mapping[str, Any]) -> None:
+        """Set (or, for None, remove) tenant attributes; the tenant must exist."""
+        update = _Update().set_all(changes)
+        self._update(
+            {"PK": tenant_pk(tenant_id), "SK": "TENANT"},
+            update,
+            condition="attribute_exists(PK)",
+        )
+
+    # ---- platform writes (webhooks) ----------------------------------------------------------
+
+    def upsert_member(self, tenant_id: str, event: MembershipUpserted) -> WriteOutcome:
+        ends_at = access_ends_at(_member_facts(tenant_id, event))
+        update = _Update().set_all(
+            {
+                "entity": "member",
+                "tenant_id": tenant_id,
+                "member_id": event.member_id,
+                "email": event.email,
+                "name": event.name,
+                "plan_id": event.plan_id,
+                "status": event.status.value,
+                "cancellation_at": utc_iso(event.cancellation_at)
+                if event.cancellation_at
+                else None,
+                "deleted": False,
+                "GSI1PK": f"{tenant_pk(tenant_id)}#PLAN#{event.plan_id}" if event.plan_id else None,
+                "GSI1SK": event.member_id if event.plan_id else None,
+                "GSI4PK": f"{tenant_pk(tenant_id)}#ENDS" if ends_at else None,
+                "GSI4SK": f"{utc_iso(ends_at)}#{event.member_id}" if ends_at else None,
+            }
+        )
+        return self._member_platform_write(tenant_id, event.member_id, event.updated_at, update)
+
+    def delete_member(self, tenant_id: str, event: MembershipDeleted) -> WriteOutcome:
+        update = _Update().set_all(
+            {
+                "entity": "member",
+                "tenant_id": tenant_id,
+                "member_id": event.member_id,
+                "deleted": True,
+                "GSI4PK": None,
+                "GSI4SK": None,
+            }
+        )
+        return self._member_platform_write(tenant_id, event.member_id, event.updated_at, update)
+
+    def _member_platform_write(
+        self, tenant_id: str, member_id: str, updated_at: datetime, update: _Update
+    ) -> WriteOutcome:
+        changed_at = utc_iso(self._now())
+        update.set_all(
+            {
+                "changed_at": changed_at,
+                "GSI2PK": f"{tenant_pk(tenant_id)}#MEMBERS",
+                "GSI2SK": f"{changed_at}#{member_id}",
+                "sync_state": SyncState.PENDING.value,
+                "GSI3PK": f"{tenant_pk(tenant_id)}#UNSYNCED",
+                "GSI3SK": member_id,
+            }
+        ).increment("version")
+        key = {"PK": tenant_pk(tenant_id), "SK": f"MEMBER#{member_id}"}
+        return self._platform_write(key, updated_at, update)
+
+    def upsert_plan(self, tenant_id: str, event: PlanUpdated) -> WriteOutcome:
+        update = _Update().set_all(
+            {
+                "entity": "plan",
+                "tenant_id": tenant_id,
+                "plan_id": event.plan_id,
+                "name": event.name,
+                "has_24h_access": event.has_24h_access,
+                "kisi_group_id": event.kisi_group_id,
+            }
+        )
+        key = {"PK": tenant_pk(tenant_id), "SK": f"PLAN#{event.plan_id}"}
+        return self._platform_write(key, event.updated_at, update)
+
+    def upsert_reservation(self, tenant_id: str, event: ReservationUpserted) -> WriteOutcome:
+        update = _Update().set_all(
+            {
+                "entity": "reservation",
+                "tenant_id": tenant_id,
+                "reservation_id": event.reservation_id,
+                "player_ids": list(event.player_ids),
+                "court": event.court,
+                "start": utc_iso(event.start),
+                "end": utc_iso(event.end),
+                "status": event.status.value,
+                "expires_at": int((event.end + RESERVATION_RETENTION).timestamp()),
+            }
+        )
+        key = {"PK": tenant_pk(tenant_id), "SK": f"RESERVATION#{event.reservation_id}"}
+        return self._platform_write(key, event.updated_at, update)
+
+    def cancel_reservation(self, tenant_id: str, event: ReservationCancelled) -> WriteOutcome:
+        update = _Update().set_all(
+            {
+                "entity": "reservation",
+                "tenant_id": tenant_id,
+                "reservation_id": event.reservation_id,
+                "status": ReservationStatus.CANCELLED.value,
+            }
+        )
+        key = {"PK": tenant_pk(tenant_id), "SK": f"RESERVATION#{event.reservation_id}"}
+        return self._platform_write(key, event.updated_at, update)
+
+    def _platform_write(
+        self, key: Mapping[str, str], updated_at: datetime, update: _Update
+    ) -> WriteOutcome:
+        incoming = utc_iso(updated_at)
+        stored_name = update.name("platform_updated_at")
+        incoming_value = update.value(incoming)
+        update.sets.append(f"{stored_name} = {incoming_value}")
+        condition = f"attribute_not_exists(PK) OR {stored_name} < {incoming_value}"
+        try:
+            attributes = self._update(key, update, condition=condition, return_new=True)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            old_item: Mapping[str, Any] = error.response.get("Item", {})  # type: ignore[assignment]
+            old = _from_item(old_item)
+            if old.get("platform_updated_at") == incoming:
+                return WriteOutcome(WriteResult.DUPLICATE, int(old.get("version", 0)))
+            return WriteOutcome(WriteResult.STALE, int(old.get("version", 0)))
+        return WriteOutcome(WriteResult.APPLIED, int(attributes.get("version", 0)))
+
+    # ---- worker writes -----------------------------------------------------------------------
+
+    def record_kisi_state(
+        self, member: Member, state: MemberKisiState, audit: Sequence[AuditEntry]
+    ) -> bool:
+        """Store what we wrote to Kisi for `member` with its audit entries, in one transaction.
+
+        The sync state is set only if the member is still at the version that was converged;
+        otherwise a newer webhook landed meanwhile (its command is queued) and the member stays
+        pending. Returns whether the converged version was still current.
+        """
+        key = {"PK": tenant_pk(member.tenant_id), "SK": f"MEMBER#{member.member_id}"}
+        try:
+            self._transact_kisi_state(key, member.version, state, audit)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            self._transact_kisi_state(key, None, state, audit)
+            return False
+        return True
+
+    def _transact_kisi_state(
+        self,
+        key: Mapping[str, str],
+        converged_version: int | None,
+        state: MemberKisiState,
+        audit: Sequence[AuditEntry],
+    ) -> None:
+        update = _Update().set_all(
+            {
+                "kisi_grants": [g.model_dump(mode="json") for g in state.grants],
+                "last_synced_at": utc_iso(state.last_synced_at) if state.last_synced_at else None,
+                "last_error": state.last_error,
+            }
+        )
+        condition = "attribute_exists(PK)"
+        if converged_version is not None:
+            unsynced = state.sync_state is not SyncState.IN_SYNC
+            update.set_all(
+                {
+                    "sync_state": state.sync_state.value,
+                    "synced_version": converged_version,
+                    "GSI3PK": key["PK"] + "#UNSYNCED" if unsynced else None,
+                    "GSI3SK": key["SK"].removeprefix("MEMBER#") if unsynced else None,
+                }
+            )
+            condition += f" AND {update.name('version')} = {update.value(converged_version)}"
+        member_update: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": _to_item(key),
+            "UpdateExpression": update.expression(),
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": update.names,
+            "ExpressionAttributeValues": update.serialized_values(),
+        }
+        items: list[Any] = [{"Update": member_update}]
+        items += [{"Put": {"TableName": self._table, "Item": self._audit_item(a)}} for a in audit]
+        self.round_trips += 1
+        self._client.transact_write_items(TransactItems=items)
+
+    def mark_member_pending(self, member: Member, error: str) -> None:
+        """Record a convergence that could not finish (Kisi unreachable): stays unsynced."""
+        update = _Update().set_all(
+            {
+                "last_error": error,
+                "sync_state": SyncState.FAILED.value,
+                "GSI3PK": tenant_pk(member.tenant_id) + "#UNSYNCED",
+                "GSI3SK": member.member_id,
+            }
+        )
+        key = {"PK": tenant_pk(member.tenant_id), "SK": f"MEMBER#{member.member_id}"}
+        self._update(key, update, condition="attribute_exists(PK)")
+
+    # ---- audit -------------------------------------------------------------------------------
+
+    def put_audit(self, entries: Sequence[AuditEntry]) -> None:
+        for start in range(0, len(entries), 25):
+            batch = [
+                {"PutRequest": {"Item": self._audit_item(e)}} for e in entries[start : start + 25]
+            ]
+            self.round_trips += 1
+            self._client.batch_write_item(RequestItems={self._table: batch})  # type: ignore[dict-item]
+
+    def list_audit(self, tenant_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        self.round_trips += 1
+        response = self._client.query(
+            TableName=self._table,
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"AUDIT#{tenant_id}"}},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [_from_item(item) for item in response["Items"]]
+
+    def _audit_item(self, entry: AuditEntry) -> dict[str, AttributeValueTypeDef]:
+        now = self._now()
+        return _to_item(
+            {
+                "PK": f"AUDIT#{entry.tenant_id}",
+                "SK": f"{utc_iso(now)}#{uuid.uuid4().hex}",
+                "entity": "audit",
+                "at": utc_iso(now),
+                "actor": entry.actor,
+                "action": entry.action,
+                "subject": entry.subject,
+                "detail": json.loads(json.dumps(dict(entry.detail), default=str)),
+                "expires_at": int((now + AUDIT_RETENTION).timestamp()),
+            }
+        )
+
+    # ---- locks -------------------------------------------------------------------------------
+
+    def get_lock(self, tenant_id: str, lock_id: int) -> Lock | None:
+        item = self._get({"PK": tenant_pk(tenant_id), "SK": f"LOCK#{lock_id}"})
+        return Lock.model_validate(item) if item else None
+
+    # ---- plumbing ----------------------------------------------------------------------------
+
+    def _get(self, key: Mapping[str, str]) -> dict[str, Any] | None:
+        self.round_trips += 1
+        response = self._client.get_item(
+            TableName=self._table, Key=_to_item(key), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return _from_item(item) if item else None
+
+    def _update(
+        self,
+        key: Mapping[str, str],
+        update: _Update,
+        *,
+        condition: str | None = None,
+        return_new: bool = False,
+    ) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": _to_item(key),
+            "UpdateExpression": update.expression(),
+            "ExpressionAttributeNames": update.names,
+            "ExpressionAttributeValues": update.serialized_values(),
+            "ReturnValues": "ALL_NEW" if return_new else "NONE",
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        if condition:
+            kwargs["ConditionExpression"] = condition
+        if not update.values:
+            del kwargs["ExpressionAttributeValues"]
+        self.round_trips += 1
+        response = self._client.update_item(**kwargs)
+        return _from_item(response.get("Attributes", {}))
+
+
+def _member_facts(tenant_id: str, event: MembershipUpserted) -> Member:
+    return Member(
+        tenant_id=tenant_id,
+        member_id=event.member_id,
+        email=event.email,
+        name=event.name,
+        plan_id=event.plan_id,
+        status=event.status,
+        cancellation_at=event.cancellation_at,
+        platform_updated_at=event.updated_at,
+    )
+
+
+def _member_from(item: Mapping[str, Any]) -> Member | None:
+    """A stored member; None for a tombstone of a member deleted before we ever saw it."""
+    if "email" not in item:
+        return None
+    kisi = MemberKisiState(
+        grants=[KisiGrant.model_validate(g) for g in item.get("kisi_grants", [])],
+        sync_state=item.get("sync_state", SyncState.PENDING),
+        synced_version=item.get("synced_version", 0),
+        last_synced_at=item.get("last_synced_at"),
+        last_error=item.get("last_error"),
+    )
+    fields = {k: v for k, v in item.items() if k in Member.model_fields}
+    fields.setdefault("status", MembershipStatus.CANCELLED)
+    return Member.model_validate({**fields, "kisi": kisi})
+
+
+def _reservation_from(item: Mapping[str, Any]) -> Reservation | None:
+    """A stored reservation; None for a tombstone of one cancelled before we ever saw it."""
+    if "player_ids" not in item:
+        return None
+    return Reservation.model_validate(item)
