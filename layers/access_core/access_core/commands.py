@@ -22,7 +22,9 @@ class _Command(BaseModel):
 class ConvergeMember(_Command):
     kind: Literal["converge_member"] = "converge_member"
     member_id: PlatformId
-    version: int = Field(default=0, description="Member version that caused it (deduplication)")
+    cause: str = Field(
+        default="", max_length=300, description="What asked for it, e.g. member-v3 (deduplication)"
+    )
 
 
 class ReevaluatePlan(_Command):
