@@ -8,11 +8,20 @@ only that difference. Retries, duplicates and reordering therefore cannot undo a
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from access_core.commands import Command, ConvergeMember, QueuedCommand, ReevaluatePlan
+from pydantic import ValidationError
+
+from access_core.commands import (
+    Command,
+    ConvergeMember,
+    QueuedCommand,
+    ReevaluatePlan,
+    parse_command,
+)
 from access_core.convergence import EnsureGrant, RevokeGrant, plan_convergence
 from access_core.domain import (
     ConnectionState,
@@ -38,6 +47,8 @@ from kisi_client.errors import (
 logger = logging.getLogger(__name__)
 
 DEFAULT_RATE_LIMIT_DELAY_SECONDS = 2
+BASE_RETRY_DELAY_SECONDS = 60
+MAX_RETRY_DELAY_SECONDS = 900
 KisiFactory = Callable[[Tenant, str], MembershipKisi]
 
 
@@ -76,6 +87,40 @@ class _Progress:
 
     grants: list[KisiGrant]
     audit: list[AuditEntry] = field(default_factory=list)
+
+
+def retry_backoff_seconds(receive_count: int) -> int:
+    """Delay before the next delivery when Kisi named none: 60 s, doubling, at most 15 minutes."""
+    return int(
+        min(MAX_RETRY_DELAY_SECONDS, BASE_RETRY_DELAY_SECONDS * 2 ** max(0, receive_count - 1))
+    )
+
+
+def process_message(
+    body: str, receipt_handle: str, receive_count: int, deps: WorkerDependencies
+) -> None:
+    """Run one queued command. Raises to leave it on the queue (after a delay for Kisi faults);
+    a message that fails every delivery reaches the dead-letter queue with its reason logged."""
+    try:
+        command = parse_command(body)
+    except ValidationError as error:
+        logger.error(
+            "poison command: not a valid command",
+            extra={"receive_count": receive_count, "errors": error.errors(include_input=False)},
+        )
+        raise
+    try:
+        handle_command(command, deps)
+    except RetryLater as retry:
+        delay = retry.delay_seconds
+        if delay is None:
+            delay = retry_backoff_seconds(receive_count)
+        logger.info(
+            "command retried later",
+            extra={"reason": retry.reason, "delay_seconds": delay, "tenant_id": command.tenant_id},
+        )
+        deps.queue.delay_retry(receipt_handle, math.ceil(delay))
+        raise
 
 
 def handle_command(command: Command, deps: WorkerDependencies) -> None:

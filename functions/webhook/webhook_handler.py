@@ -1,0 +1,39 @@
+"""POST /webhooks/{platform}/{tenant_id}: a partner platform's signed webhook."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from access_core import runtime
+from access_core.webhook_service import WebhookRequest, receive_webhook
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+copy_config_to_registered_loggers(source_logger=logger, include={"access_core", "kisi_client"})
+app = APIGatewayHttpResolver()
+
+
+@app.post("/webhooks/<platform>/<tenant_id>")
+def post_webhook(platform: str, tenant_id: str) -> Response[dict[str, Any]]:
+    event = app.current_event
+    request = WebhookRequest(
+        platform=platform,
+        tenant_id=tenant_id,
+        headers=runtime.lower_case_headers(event),
+        body=runtime.raw_body(event),
+    )
+    return runtime.api_response(receive_webhook(request, runtime.webhook_dependencies()))
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    runtime.webhook_idempotency().config.register_lambda_context(context)
+    return app.resolve(event, context)

@@ -1,0 +1,166 @@
+"""Wiring for the Lambda handlers: AWS clients and adapters built once per cold start and reused by
+every warm invocation. Handlers take what they need from here and pass it to a service."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+
+from access_core.config import settings
+from access_core.domain import Tenant
+from access_core.kisi_gateway import KisiMembershipGateway, worker_kisi_client
+from access_core.repository import BridgeRepository
+from access_core.responses import ServiceResponse
+from access_core.sqs_queue import SqsCommandQueue
+from access_core.ssm_secrets import SsmSecretStore
+from access_core.webhook_service import WebhookDependencies
+from access_core.worker_service import WorkerDependencies
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_sqs.client import SQSClient
+    from mypy_boto3_ssm.client import SSMClient
+
+WEBHOOK_IDEMPOTENCY_SECONDS = 24 * 60 * 60
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@cache
+def dynamodb_client() -> DynamoDBClient:
+    return boto3.client("dynamodb")
+
+
+@cache
+def sqs_client() -> SQSClient:
+    return boto3.client("sqs")
+
+
+@cache
+def ssm_client() -> SSMClient:
+    return boto3.client("ssm")
+
+
+@cache
+def repository() -> BridgeRepository:
+    return BridgeRepository(dynamodb_client(), settings().table_name, utc_now)
+
+
+@cache
+def command_queue() -> SqsCommandQueue:
+    return SqsCommandQueue(sqs_client(), settings().command_queue_url)
+
+
+@cache
+def secret_store() -> SsmSecretStore:
+    return SsmSecretStore(ssm_client(), settings().ssm_prefix)
+
+
+class PowertoolsMetricsSink:
+    """Counts as CloudWatch EMF metrics. No tenant dimension (it would be unbounded): the tenant
+    goes into the metric record's metadata, searchable in Logs Insights."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+
+    def count(self, name: str, value: int = 1) -> None:
+        self._metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+class PowertoolsIdempotencyGuard:
+    """Powertools' idempotency utility behind the services' small `run_once` interface."""
+
+    def __init__(self, persistence: DynamoDBPersistenceLayer, config: IdempotencyConfig) -> None:
+        self._persistence = persistence
+        self.config = config
+
+    def run_once(
+        self, key: Mapping[str, str], work: Callable[[], dict[str, Any]]
+    ) -> dict[str, Any]:
+        @idempotent_function(  # type: ignore[untyped-decorator]
+            data_keyword_argument="event_key",
+            persistence_store=self._persistence,
+            config=self.config,
+        )
+        def process_event(event_key: dict[str, str]) -> dict[str, Any]:
+            return work()
+
+        result: dict[str, Any] = process_event(event_key=dict(key))
+        return result
+
+
+@cache
+def webhook_idempotency() -> PowertoolsIdempotencyGuard:
+    persistence = DynamoDBPersistenceLayer(
+        table_name=settings().idempotency_table_name, boto3_client=dynamodb_client()
+    )
+    config = IdempotencyConfig(expires_after_seconds=WEBHOOK_IDEMPOTENCY_SECONDS)
+    return PowertoolsIdempotencyGuard(persistence, config)
+
+
+def api_response(response: ServiceResponse) -> Response[dict[str, Any]]:
+    """A service's answer as the HTTP API's JSON response."""
+    return Response(
+        status_code=response.status_code,
+        content_type=content_types.APPLICATION_JSON,
+        body=response.body,
+        headers=response.headers or None,
+    )
+
+
+def raw_body(event: BaseProxyEvent) -> bytes:
+    """The request body exactly as sent (signatures are computed over these bytes)."""
+    body = event.body or ""
+    return base64.b64decode(body) if event.is_base64_encoded else body.encode()
+
+
+def lower_case_headers(event: BaseProxyEvent) -> dict[str, str]:
+    return {name.lower(): value for name, value in (event.headers or {}).items()}
+
+
+@cache
+def webhook_dependencies() -> WebhookDependencies:
+    return WebhookDependencies(
+        repository=repository(),
+        queue=command_queue(),
+        secrets=secret_store(),
+        idempotency=webhook_idempotency(),
+        metrics=PowertoolsMetricsSink(Metrics()),
+        clock=utc_now,
+    )
+
+
+@cache
+def worker_dependencies() -> WorkerDependencies:
+    config = settings()
+
+    def kisi_for(tenant: Tenant, api_key: str) -> KisiMembershipGateway:
+        client = worker_kisi_client(
+            tenant, api_key, config.kisi_base_url, config.kisi_integration_contact
+        )
+        return KisiMembershipGateway(client)
+
+    return WorkerDependencies(
+        repository=repository(),
+        queue=command_queue(),
+        secrets=secret_store(),
+        kisi_for=kisi_for,
+        metrics=PowertoolsMetricsSink(Metrics()),
+        clock=utc_now,
+    )
