@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -49,3 +52,17 @@ def resources_of_type(template: dict[str, Any], resource_type: str) -> dict[str,
         for logical_id, resource in template.get("Resources", {}).items()
         if resource.get("Type") == resource_type
     }
+
+
+def function_handler(logical_id: str) -> Callable[[dict[str, Any], Any], Any]:
+    """The handler a function of the template names, imported as Lambda does: its CodeUri is the
+    import root (the layers' content must already be importable)."""
+    properties = load_template()["Resources"][logical_id]["Properties"]
+    code_root = str((PROJECT_ROOT / properties["CodeUri"]).resolve())
+    if code_root not in sys.path:
+        sys.path.append(code_root)
+    module_name, attribute = properties["Handler"].rsplit(".", 1)
+    handler: Callable[[dict[str, Any], Any], Any] = getattr(
+        importlib.import_module(module_name), attribute
+    )
+    return handler

@@ -164,3 +164,20 @@ def worker_dependencies() -> WorkerDependencies:
         metrics=PowertoolsMetricsSink(Metrics()),
         clock=utc_now,
     )
+
+
+def reset() -> None:
+    """Forget every cached client, adapter and setting (a new environment: tests, local runs)."""
+    for cached in (
+        settings,
+        dynamodb_client,
+        sqs_client,
+        ssm_client,
+        repository,
+        command_queue,
+        secret_store,
+        webhook_idempotency,
+        webhook_dependencies,
+        worker_dependencies,
+    ):
+        cached.cache_clear()
