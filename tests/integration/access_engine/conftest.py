@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from access_core import runtime
-from access_core.domain import RevokeMode
+from access_core.domain import Member, RevokeMode, Tenant
 from kisi_emulator.server import RunningEmulator
 from kisi_emulator.testing import running_emulator
 from local_runtime.in_process import InProcessStack
@@ -73,6 +73,20 @@ class Club:
             "updated_at": updated_at.isoformat(),
         }
         return self.post("plan.updated", data)
+
+    def stored_member(self, member_id: str) -> Member:
+        member = runtime.repository().get_member(TENANT_ID, member_id)
+        assert member is not None
+        return member
+
+    def stack_tenant(self) -> Tenant:
+        tenant = runtime.repository().get_tenant(TENANT_ID)
+        assert tenant is not None
+        return tenant
+
+    def stack_audit(self) -> list[dict[str, Any]]:
+        """The tenant's audit entries, newest first."""
+        return runtime.repository().list_audit(TENANT_ID)
 
     def converge(self) -> int:
         return self.stack.drain_commands()
