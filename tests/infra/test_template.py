@@ -326,7 +326,7 @@ def check_command_queue(t: Template) -> None:
     assert queue["MessageRetentionPeriod"] == 4 * 24 * 3600
     redrive = queue["RedrivePolicy"]
     assert getatt(redrive["deadLetterTargetArn"]) == ("CommandDeadLetterQueue", "Arn")
-    assert redrive["maxReceiveCount"] == 5
+    assert redrive["maxReceiveCount"] == 10
     dlq = t["Resources"]["CommandDeadLetterQueue"]["Properties"]
     assert dlq["FifoQueue"] is True  # a FIFO queue's DLQ must be FIFO
     assert dlq["SqsManagedSseEnabled"] is True

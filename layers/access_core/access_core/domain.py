@@ -51,7 +51,8 @@ class Tenant(_Stored):
     connection_state: ConnectionState = ConnectionState.DISCONNECTED
     connection_checked_at: AwareDatetime | None = None
     kisi_identity: str | None = Field(
-        default=None, description="Kisi user behind the API key: the rate-limit identity"
+        default=None,
+        description="Kisi user behind the API key (KisiIdentity.rate_limit_key): its rate budget",
     )
     kisi_organization_id: int | None = None
     kisi_key_hint: str | None = Field(default=None, description="Last characters of the key")
@@ -63,9 +64,7 @@ class Tenant(_Stored):
     @property
     def message_group_id(self) -> str:
         """One SQS FIFO message group per Kisi rate budget (the Kisi user behind the key)."""
-        if self.kisi_identity:
-            return f"kisi-user-{self.kisi_identity}"
-        return f"tenant-{self.tenant_id}"
+        return self.kisi_identity or f"tenant-{self.tenant_id}"
 
 
 class Plan(_Stored):

@@ -27,8 +27,10 @@ class KisiMembershipGateway:
         return self._client.total_requests - self._calls_before
 
     def ensure_user(self, email: str, name: str, *, send_emails: bool) -> EnsuredUser:
+        # Create first: most members are new to Kisi, and Kisi answers 409 for an email it
+        # already has, which the client resolves by looking the user up (then adopted).
         user, created = self._client.ensure_user(
-            email, name or None, send_emails=send_emails, marker=MANAGED_MARKER
+            email, name or None, send_emails=send_emails, marker=MANAGED_MARKER, lookup_first=False
         )
         return EnsuredUser(
             user_id=user.id, created_by_us=created or is_managed_by(user, MANAGED_MARKER)
@@ -67,5 +69,5 @@ def worker_kisi_client(
         integration_contact=integration_contact or None,
         retry=WORKER_RETRY_POLICY,
         requests_per_second=WORKER_REQUESTS_PER_SECOND,
-        pacer_key=f"kisi-user-{tenant.kisi_identity}" if tenant.kisi_identity else None,
+        pacer_key=tenant.kisi_identity,
     )

@@ -262,3 +262,28 @@ def test_get_user_parses_the_fields_used(kisi: FakeKisi) -> None:
 )
 def test_is_managed_by_reads_the_marker_exactly(fields: dict[str, object], managed: bool) -> None:
     assert is_managed_by(User.model_validate({"id": 1, **fields}), MARKER) is managed
+
+
+def test_create_first_costs_one_call_for_a_new_user(kisi: FakeKisi) -> None:
+    kisi.route("POST", "/users", kisi_json(200, user(5, "bo@club.test", metadata=OURS)))
+
+    made, created = kisi.client().ensure_user(
+        "bo@club.test", "Bo", send_emails=True, marker=MARKER, lookup_first=False
+    )
+
+    assert (made.id, created) == (5, True)
+    assert [(r.method, r.url.path) for r in kisi.requests] == [("POST", "/users")]
+
+
+def test_create_first_adopts_an_existing_user_after_kisis_409(kisi: FakeKisi) -> None:
+    kisi.route("POST", "/users", kisi_error(409, "a1b2c3", "Email has already been taken"))
+    kisi.collection("/users", [user(1, "Bo@Club.Test", notes="VIP")])
+
+    found, created = kisi.client().ensure_user(
+        "bo@club.test", "Bo", send_emails=True, marker=MARKER, lookup_first=False
+    )
+
+    assert (found.id, created) == (1, False)
+    assert not is_managed_by(found, MARKER)
+    assert [r.method for r in kisi.requests] == ["POST", "GET"]
+    assert len(kisi.sent("POST", "/users")) == 1
