@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kisi_emulator.call import Call
 from kisi_emulator.faults import FaultSpec
 from kisi_emulator.seed import SeedDocument
-from kisi_emulator.wire import EmulatorResponse, bad_request
+from kisi_emulator.wire import EmulatorResponse, bad_request, no_content_response, ok_response
 
 
 class ConfigChange(BaseModel):
@@ -27,14 +27,6 @@ class ClockAdvance(BaseModel):
     seconds: float = Field(ge=0)
 
 
-def _ok(payload: Any) -> EmulatorResponse:
-    return EmulatorResponse(200, payload)
-
-
-def _done() -> EmulatorResponse:
-    return EmulatorResponse(204)
-
-
 def _body(call: Call) -> dict[str, Any]:
     body = call.json_body()
     if body is None:
@@ -45,98 +37,102 @@ def _body(call: Call) -> dict[str, Any]:
 
 
 def health(call: Call) -> EmulatorResponse:
-    return _ok({"status": "ok", "now": call.now.isoformat()})
+    return ok_response({"status": "ok", "now": call.now.isoformat()})
 
 
 def reset(call: Call) -> EmulatorResponse:
     call.emulator.reset()
-    return _done()
+    return no_content_response()
 
 
 def seed(call: Call) -> EmulatorResponse:
-    return _ok(call.emulator.seed(SeedDocument.model_validate(_body(call))))
+    return ok_response(call.emulator.seed(SeedDocument.model_validate(_body(call))))
 
 
 def seed_demo(call: Call) -> EmulatorResponse:
-    return _ok(call.emulator.seed_demo())
+    return ok_response(call.emulator.seed_demo())
 
 
 def list_organizations(call: Call) -> EmulatorResponse:
-    return _ok(call.emulator.organizations())
+    return ok_response(call.emulator.organizations())
 
 
 def organization_state(call: Call) -> EmulatorResponse:
-    return _ok(call.emulator.snapshot(call.record_id(what="Organization")))
+    return ok_response(call.emulator.snapshot(call.record_id(what="Organization")))
 
 
 def unlock_log(call: Call) -> EmulatorResponse:
-    return _ok(call.emulator.unlock_log(call.record_id(what="Organization")))
+    return ok_response(call.emulator.unlock_log(call.record_id(what="Organization")))
 
 
 def access_by_email(call: Call) -> EmulatorResponse:
     email = call.request.query.get("email")
     if not email:
         raise bad_request("email is required")
-    return _ok(call.emulator.effective_access(call.record_id(what="Organization"), email=email))
+    return ok_response(
+        call.emulator.effective_access(call.record_id(what="Organization"), email=email)
+    )
 
 
 def user_access(call: Call) -> EmulatorResponse:
     organization_id = call.record_id(what="Organization")
     user_id = call.record_id("user_id", what="User")
-    return _ok(call.emulator.effective_access(organization_id, user_id=user_id))
+    return ok_response(call.emulator.effective_access(organization_id, user_id=user_id))
 
 
 def change_lock(call: Call) -> EmulatorResponse:
     organization_id = call.record_id(what="Organization")
     lock_id = call.record_id("lock_id", what="Lock")
-    return _ok(call.emulator.set_lock_state(organization_id, lock_id, **_body(call)))
+    return ok_response(call.emulator.set_lock_state(organization_id, lock_id, **_body(call)))
 
 
 def revoke_api_key(call: Call) -> EmulatorResponse:
     call.emulator.revoke_api_key(call.params["key"])
-    return _done()
+    return no_content_response()
 
 
 def inject_fault(call: Call) -> EmulatorResponse:
-    return _ok(call.emulator.inject_fault(FaultSpec.model_validate(_body(call))))
+    return ok_response(call.emulator.inject_fault(FaultSpec.model_validate(_body(call))))
 
 
 def list_faults(call: Call) -> EmulatorResponse:
-    return _ok(call.emulator.faults())
+    return ok_response(call.emulator.faults())
 
 
 def clear_faults(call: Call) -> EmulatorResponse:
     call.emulator.clear_faults()
-    return _done()
+    return no_content_response()
 
 
 def clear_fault(call: Call) -> EmulatorResponse:
     call.emulator.clear_faults(call.record_id(what="Fault"))
-    return _done()
+    return no_content_response()
 
 
 def counts(call: Call) -> EmulatorResponse:
-    return _ok(call.emulator.counts())
+    return ok_response(call.emulator.counts())
 
 
 def reset_counts(call: Call) -> EmulatorResponse:
     call.emulator.reset_counts()
-    return _done()
+    return no_content_response()
 
 
 def config(call: Call) -> EmulatorResponse:
-    return _ok(call.emulator.config())
+    return ok_response(call.emulator.config())
 
 
 def change_config(call: Call) -> EmulatorResponse:
     change = ConfigChange.model_validate(_body(call))
-    return _ok(call.emulator.configure(rate_limit=change.rate_limit, fault_seed=change.fault_seed))
+    return ok_response(
+        call.emulator.configure(rate_limit=change.rate_limit, fault_seed=change.fault_seed)
+    )
 
 
 def clock(call: Call) -> EmulatorResponse:
-    return _ok({"now": call.now.isoformat()})
+    return ok_response({"now": call.now.isoformat()})
 
 
 def advance_clock(call: Call) -> EmulatorResponse:
     advance = ClockAdvance.model_validate(_body(call))
-    return _ok({"now": call.emulator.advance_clock(advance.seconds).isoformat()})
+    return ok_response({"now": call.emulator.advance_clock(advance.seconds).isoformat()})

@@ -4,7 +4,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from kisi_emulator.call import Call
-from kisi_emulator.wire import EmulatorResponse, PageLimits, bad_request, paginate
+from kisi_emulator.wire import (
+    EmulatorResponse,
+    PageLimits,
+    bad_request,
+    no_content_response,
+    ok_response,
+    paginate,
+)
 
 USERS_PAGE = PageLimits(default=50, maximum=100)
 LOCKS_PAGE = PageLimits(default=50, maximum=250)
@@ -13,14 +20,6 @@ GROUPS_PAGE = PageLimits(default=10, maximum=250)
 ROLE_ASSIGNMENTS_PAGE = PageLimits(default=10, maximum=250)
 
 Record = dict[str, Any]
-
-
-def _ok(payload: Any) -> EmulatorResponse:
-    return EmulatorResponse(200, payload)
-
-
-def _no_content() -> EmulatorResponse:
-    return EmulatorResponse(204)
 
 
 def _integer_filter(query: Mapping[str, str], name: str) -> int | None:
@@ -85,11 +84,11 @@ def _collection(
 
 
 def current_user(call: Call) -> EmulatorResponse:
-    return _ok({**call.caller.to_wire(), "organization": call.org.organization_wire()})
+    return ok_response({**call.caller.to_wire(), "organization": call.org.organization_wire()})
 
 
 def current_organization(call: Call) -> EmulatorResponse:
-    return _ok(call.org.organization_wire())
+    return ok_response(call.org.organization_wire())
 
 
 # -- places --
@@ -101,7 +100,7 @@ def list_places(call: Call) -> EmulatorResponse:
 
 
 def show_place(call: Call) -> EmulatorResponse:
-    return _ok(call.org.place_wire(call.org.place(call.record_id(what="Place"))))
+    return ok_response(call.org.place_wire(call.org.place(call.record_id(what="Place"))))
 
 
 # -- locks --
@@ -120,14 +119,14 @@ def list_locks(call: Call) -> EmulatorResponse:
 
 
 def show_lock(call: Call) -> EmulatorResponse:
-    return _ok(call.org.lock_wire(call.org.lock(call.record_id(what="Lock"))))
+    return ok_response(call.org.lock_wire(call.org.lock(call.record_id(what="Lock"))))
 
 
 def unlock_lock(call: Call) -> EmulatorResponse:
     call.json_body()  # the optional geofencing context only matters to geofenced locks
     lock_id = int(call.params["id"]) if call.params["id"].isdigit() else -1
     call.org.unlock(lock_id, call.caller, call.now)
-    return _ok({"message": "Unlocked!"})
+    return ok_response({"message": "Unlocked!"})
 
 
 # -- users --
@@ -148,22 +147,22 @@ def list_users(call: Call) -> EmulatorResponse:
 
 def create_user(call: Call) -> EmulatorResponse:
     user = call.org.create_user(call.wrapped_body("user"), call.now)
-    return _ok(user.to_wire())
+    return ok_response(user.to_wire())
 
 
 def show_user(call: Call) -> EmulatorResponse:
-    return _ok(call.org.user(call.record_id(what="User")).to_wire())
+    return ok_response(call.org.user(call.record_id(what="User")).to_wire())
 
 
 def update_user(call: Call) -> EmulatorResponse:
     user = call.org.user(call.record_id(what="User"))
     call.org.update_user(user, call.wrapped_body("user"), call.now)
-    return _no_content()
+    return no_content_response()
 
 
 def delete_user(call: Call) -> EmulatorResponse:
     call.org.delete_user(call.org.user(call.record_id(what="User")))
-    return _no_content()
+    return no_content_response()
 
 
 # -- groups --
@@ -182,7 +181,7 @@ def list_groups(call: Call) -> EmulatorResponse:
 
 
 def show_group(call: Call) -> EmulatorResponse:
-    return _ok(call.org.group_wire(call.org.group(call.record_id(what="Group"))))
+    return ok_response(call.org.group_wire(call.org.group(call.record_id(what="Group"))))
 
 
 # -- role assignments --
@@ -213,10 +212,10 @@ def list_role_assignments(call: Call) -> EmulatorResponse:
 
 def create_role_assignment(call: Call) -> EmulatorResponse:
     assignment = call.org.create_role_assignment(call.wrapped_body("role_assignment"), call.now)
-    return _ok(call.org.role_assignment_wire(assignment))
+    return ok_response(call.org.role_assignment_wire(assignment))
 
 
 def delete_role_assignment(call: Call) -> EmulatorResponse:
     assignment = call.org.role_assignment(call.record_id(what="Role assignment"))
     del call.org.role_assignments[assignment.id]
-    return _no_content()
+    return no_content_response()

@@ -69,6 +69,16 @@ class EmulatorResponse:
         return {"Content-Type": JSON_CONTENT_TYPE, **self.headers}
 
 
+def ok_response(payload: Any) -> EmulatorResponse:
+    """200 with the object (or array) as the body."""
+    return EmulatorResponse(200, payload)
+
+
+def no_content_response() -> EmulatorResponse:
+    """204 with no body at all, as Kisi answers PATCH and DELETE."""
+    return EmulatorResponse(204)
+
+
 def error_response(
     status: int, code: str, message: str, headers: Mapping[str, str] | None = None
 ) -> EmulatorResponse:

@@ -1,6 +1,7 @@
 """The helpers other test folders reuse, and the demo organisation they (and the CLI) seed."""
 
 import httpx
+import pytest
 
 from kisi_emulator import DEMO_API_KEY, DEMO_GROUP_NAME, DEMO_ORGANIZATION_NAME, KisiEmulator
 from kisi_emulator.testing import emulator_fixture, in_process_transport, kisi_headers
@@ -44,3 +45,23 @@ def test_the_in_process_transport_answers_without_a_socket():
     assert created.status_code == 200
     assert missing.status_code == 404
     assert emulator.call_count() == 3
+
+
+def test_the_control_api_seeds_the_demo_organization(control, connect):
+    seeded = control.post("/seed/demo").json()
+
+    demo_ids = seeded["organizations"]["demo"]
+    client = connect(DEMO_API_KEY)
+    assert client.get("/organization").json()["name"] == DEMO_ORGANIZATION_NAME
+    assert client.get(f"/groups/{demo_ids['groups']['members_24h']}").json()["users_count"] == 1
+
+
+def test_the_system_clock_can_be_moved_forward():
+    emulator = KisiEmulator()
+    before = emulator.clock.now()
+
+    moved = emulator.advance_clock(86400)
+
+    assert (moved - before).total_seconds() >= 86400
+    with pytest.raises(ValueError, match="forward"):
+        emulator.advance_clock(-1)
