@@ -1,0 +1,373 @@
+"""PushPress webhooks: enrollments into memberships, customer deletion, everything else ignored."""
+
+import copy
+from datetime import UTC, datetime
+
+import pytest
+from adapter_samples import load, sample_names
+
+from access_core.adapters import FieldError, PayloadInvalid, get_adapter
+from access_core.adapters.base import derive_event_id
+from access_core.adapters.pushpress import CUSTOMER_EMAIL_REQUIRED, ENROLLMENT_STATUSES
+from access_core.events import MembershipDeleted, MembershipStatus, MembershipUpserted
+
+ADAPTER = get_adapter("pushpress")
+assert ADAPTER is not None
+
+SAMPLE_TESTS = {
+    "enrollment_created.json",
+    "enrollment_status_changed_pendcancel.json",
+    "enrollment_status_changed_alert.json",
+    "enrollment_status_changed_canceled.json",
+    "enrollment_deleted.json",
+    "enrollment_deleted_with_customer.json",
+    "customer_created.json",
+    "customer_details_changed.json",
+    "customer_deleted.json",
+    "checkin_created.json",
+    "invalid_enrollment_created_without_customer.json",
+}
+MAYA = {
+    "member_id": "usr_7f3a9c21",
+    "email": "maya.okafor@example.com",
+    "name": "Maya Okafor",
+    "plan_id": "plan_2b9f6a13",
+}
+
+
+def translate_sample(name):
+    return ADAPTER.translate(load("pushpress", name))
+
+
+def only_event(translation):
+    assert translation.ignored_reason is None
+    assert len(translation.events) == 1
+    event = translation.events[0]
+    assert event.event_id == translation.source_event_id
+    return event
+
+
+def errors_of(payload):
+    with pytest.raises(PayloadInvalid) as caught:
+        ADAPTER.translate(payload)
+    return caught.value.errors
+
+
+def fields_of(payload):
+    return [error.field for error in errors_of(payload)]
+
+
+def enrollment(**data_changes):
+    body = copy.deepcopy(load("pushpress", "enrollment_created.json"))
+    body["data"].update(data_changes)
+    return body
+
+
+def assert_is_maya(event, **overrides):
+    expected = MAYA | overrides
+    assert isinstance(event, MembershipUpserted)
+    assert event.member_id == expected["member_id"]
+    assert event.email == expected["email"]
+    assert event.name == expected["name"]
+    assert event.plan_id == expected["plan_id"]
+
+
+def test_every_pushpress_sample_has_a_test():
+    assert sample_names("pushpress") == SAMPLE_TESTS
+
+
+# --- samples ----------------------------------------------------------------------------------
+
+
+def test_enrollment_created_sample():
+    body = load("pushpress", "enrollment_created.json")
+    translation = ADAPTER.translate(body)
+    event = only_event(translation)
+    assert translation.source_event_type == "enrollment.created"
+    assert translation.source_event_id == derive_event_id(body)
+    assert translation.source_event_id.startswith("sha256:")
+    assert_is_maya(event)
+    assert event.updated_at == datetime(2025, 3, 14, 15, 2, 11, tzinfo=UTC)
+    assert event.status is MembershipStatus.ACTIVE
+    assert event.cancellation_at is None
+
+
+def test_enrollment_status_changed_pendcancel_sample_ends_after_the_end_date():
+    event = only_event(translate_sample("enrollment_status_changed_pendcancel.json"))
+    assert_is_maya(event)
+    assert event.updated_at == datetime(2025, 4, 18, 22, 15, 40, tzinfo=UTC)
+    assert event.status is MembershipStatus.PENDING_CANCEL
+    # endDate 2025-05-13: access runs through that whole day (UTC).
+    assert event.cancellation_at == datetime(2025, 5, 14, tzinfo=UTC)
+
+
+def test_enrollment_status_changed_alert_sample_revokes_like_a_pause():
+    event = only_event(translate_sample("enrollment_status_changed_alert.json"))
+    assert_is_maya(event)
+    assert event.updated_at == datetime(2025, 4, 2, 6, 0, 3, tzinfo=UTC)
+    assert event.status is MembershipStatus.PAUSED
+    assert event.cancellation_at is None
+
+
+def test_enrollment_status_changed_canceled_sample():
+    event = only_event(translate_sample("enrollment_status_changed_canceled.json"))
+    assert_is_maya(event)
+    assert event.updated_at == datetime(2025, 5, 1, 0, 0, 5, tzinfo=UTC)
+    assert event.status is MembershipStatus.CANCELLED
+    assert event.cancellation_at is None
+
+
+def test_enrollment_deleted_sample_naming_only_the_enrollment_is_ignored():
+    translation = translate_sample("enrollment_deleted.json")
+    assert translation.events == []
+    assert translation.ignored_reason is not None
+    assert "customer" in translation.ignored_reason
+    assert translation.source_event_type == "enrollment.deleted"
+
+
+def test_enrollment_deleted_sample_naming_the_customer_cancels_the_membership():
+    event = only_event(translate_sample("enrollment_deleted_with_customer.json"))
+    assert_is_maya(
+        event, member_id="usr_1b6d4e90", email="theo.lambert@example.net", name="Theo Lambert"
+    )
+    assert event.updated_at == datetime(2025, 3, 14, 15, 10, 12, tzinfo=UTC)
+    assert event.status is MembershipStatus.CANCELLED
+    assert event.cancellation_at is None
+
+
+@pytest.mark.parametrize(
+    ("name", "event_type"),
+    [
+        ("customer_created.json", "customer.created"),
+        ("customer_details_changed.json", "customer.details.changed"),
+    ],
+)
+def test_customer_contact_samples_are_ignored_because_they_carry_no_plan_or_status(
+    name, event_type
+):
+    translation = translate_sample(name)
+    assert translation.events == []
+    assert translation.ignored_reason is not None
+    assert "no plan or enrollment status" in translation.ignored_reason
+    assert translation.source_event_type == event_type
+
+
+def test_customer_deleted_sample():
+    translation = translate_sample("customer_deleted.json")
+    event = only_event(translation)
+    assert isinstance(event, MembershipDeleted)
+    assert translation.source_event_type == "customer.deleted"
+    assert event.member_id == "usr_7f3a9c21"
+    assert event.updated_at == datetime(2025, 5, 1, 0, 1, 40, tzinfo=UTC)
+
+
+def test_checkin_created_sample_is_ignored():
+    translation = translate_sample("checkin_created.json")
+    assert translation.events == []
+    assert translation.ignored_reason is not None
+    assert "checkin.created" in translation.ignored_reason
+
+
+def test_invalid_sample_names_the_status_and_the_missing_customer_email():
+    errors = errors_of(load("pushpress", "invalid_enrollment_created_without_customer.json"))
+    assert [error.field for error in errors] == ["data.status", "data.customer.email"]
+    assert "'pendingactive'" in errors[0].message
+    assert errors[1].message == CUSTOMER_EMAIL_REQUIRED
+
+
+# --- statuses ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pushpress_status", "status"),
+    [
+        ("active", MembershipStatus.ACTIVE),
+        ("pendactivation", MembershipStatus.PENDING_ACTIVE),
+        ("pendcancel", MembershipStatus.PENDING_CANCEL),
+        ("paused", MembershipStatus.PAUSED),
+        ("alert", MembershipStatus.PAUSED),
+        ("completed", MembershipStatus.EXPIRED),
+        ("canceled", MembershipStatus.CANCELLED),
+        ("cancelled", MembershipStatus.CANCELLED),
+        ("PendCancel", MembershipStatus.PENDING_CANCEL),
+        (" active ", MembershipStatus.ACTIVE),
+    ],
+)
+def test_enrollment_status_maps_to_membership_status(pushpress_status, status):
+    event = only_event(ADAPTER.translate(enrollment(status=pushpress_status)))
+    assert event.status is status
+
+
+def test_status_table_covers_exactly_the_documented_statuses():
+    documented = {"active", "alert", "canceled", "completed", "paused", "pendactivation"}
+    assert set(ENROLLMENT_STATUSES) == documented | {"pendcancel", "cancelled"}
+
+
+@pytest.mark.parametrize("status", ["pending", "suspended", "", "pending activation", 1, None])
+def test_unknown_status_is_rejected_naming_the_status_field(status):
+    assert fields_of(enrollment(status=status)) == ["data.status"]
+
+
+# --- enrollments ------------------------------------------------------------------------------
+
+
+def test_enrollment_without_embedded_customer_is_rejected_naming_the_email():
+    body = enrollment()
+    del body["data"]["customer"]
+    assert errors_of(body) == [FieldError("data.customer.email", CUSTOMER_EMAIL_REQUIRED)]
+
+
+@pytest.mark.parametrize(
+    ("customer", "message"),
+    [
+        ({"id": "usr_7f3a9c21"}, "Field required"),
+        ({"email": "maya.okafor(at)example.com"}, "not a valid email address"),
+        ({"email": None}, "Input should be a valid string"),
+    ],
+)
+def test_embedded_customer_needs_a_valid_email(customer, message):
+    assert errors_of(enrollment(customer=customer)) == [FieldError("data.customer.email", message)]
+
+
+def test_embedded_customer_must_be_the_enrollment_customer():
+    body = enrollment(customer={"id": "usr_someone_else", "email": "x@example.com"})
+    assert fields_of(body) == ["data.customer.id"]
+
+
+def test_minimal_enrollment_with_integer_ids_and_no_name():
+    body = {
+        "event": "enrollment.status.changed",
+        "created": 1741964531,
+        "data": {
+            "id": 5501,
+            "customerId": 12345,
+            "status": "active",
+            "customer": {"email": "Lee@Example.com"},
+        },
+    }
+    event = only_event(ADAPTER.translate(body))
+    assert event.member_id == "12345"
+    assert event.email == "lee@example.com"
+    assert event.name == ""
+    assert event.plan_id is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("id", None), ("customerId", None), ("customerId", ""), ("customerId", "usr 1")],
+)
+def test_enrollment_ids_are_required_and_well_formed(field, value):
+    assert fields_of(enrollment(**{field: value})) == [f"data.{field}"]
+
+
+def test_every_missing_enrollment_field_is_named_at_once():
+    body = {"event": "enrollment.created", "data": {}}
+    assert set(fields_of(body)) == {
+        "created",
+        "data.id",
+        "data.customerId",
+        "data.status",
+        "data.customer.email",
+    }
+
+
+@pytest.mark.parametrize(
+    ("end_date", "cancellation_at"),
+    [
+        ("2025-05-13", datetime(2025, 5, 14, tzinfo=UTC)),
+        ("2025-05-13T18:00:00-05:00", datetime(2025, 5, 13, 23, 0, tzinfo=UTC)),
+        (1747180800, datetime(2025, 5, 14, tzinfo=UTC)),
+        (None, None),
+    ],
+)
+def test_pending_cancel_takes_effect_after_the_end_date(end_date, cancellation_at):
+    event = only_event(ADAPTER.translate(enrollment(status="pendcancel", endDate=end_date)))
+    assert event.cancellation_at == cancellation_at
+
+
+@pytest.mark.parametrize("end_date", ["next month", "2025-02-30", "2025-05-13T18:00:00", True])
+def test_unreadable_end_date_of_a_pending_cancel_is_rejected(end_date):
+    assert fields_of(enrollment(status="pendcancel", endDate=end_date)) == ["data.endDate"]
+
+
+def test_end_date_of_other_statuses_is_not_read():
+    event = only_event(ADAPTER.translate(enrollment(status="active", endDate="whenever")))
+    assert event.cancellation_at is None
+
+
+# --- envelope ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("created", "updated_at"),
+    [
+        (1741964531, datetime(2025, 3, 14, 15, 2, 11, tzinfo=UTC)),
+        (1741964531000, datetime(2025, 3, 14, 15, 2, 11, tzinfo=UTC)),
+        ("2025-03-14T15:02:11Z", datetime(2025, 3, 14, 15, 2, 11, tzinfo=UTC)),
+    ],
+)
+def test_created_is_the_updated_at_in_epoch_seconds_or_iso(created, updated_at):
+    body = enrollment()
+    body["created"] = created
+    assert only_event(ADAPTER.translate(body)).updated_at == updated_at
+
+
+@pytest.mark.parametrize("created", ["2025-03-14T15:02:11", None, "yesterday", 42])
+def test_unusable_created_is_rejected(created):
+    body = enrollment()
+    body["created"] = created
+    assert fields_of(body) == ["created"]
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({"created": 1741964531, "data": {}}, ["event"]),
+        ({"event": ["enrollment.created"], "data": {}}, ["event"]),
+        ([], ["$"]),
+        (17, ["$"]),
+    ],
+)
+def test_envelope_errors(body, fields):
+    assert fields_of(body) == fields
+
+
+@pytest.mark.parametrize(
+    "event_type",
+    ["appointment.scheduled", "reservation.created", "class.canceled", "memberapp.updated"],
+)
+def test_other_event_types_are_ignored_without_reading_data(event_type):
+    translation = ADAPTER.translate({"event": event_type, "data": "anything"})
+    assert translation.events == []
+    assert translation.ignored_reason is not None
+    assert translation.source_event_type == event_type
+
+
+def test_same_body_same_event_id_and_a_later_delivery_another():
+    body = load("pushpress", "enrollment_status_changed_alert.json")
+    first = ADAPTER.translate(body)
+    assert ADAPTER.translate(copy.deepcopy(body)).source_event_id == first.source_event_id
+    later = copy.deepcopy(body)
+    later["created"] += 1
+    assert ADAPTER.translate(later).source_event_id != first.source_event_id
+
+
+def test_customer_deleted_needs_the_customer_id_and_time():
+    assert set(fields_of({"event": "customer.deleted", "data": {"companyId": "cli_1"}})) == {
+        "created",
+        "data.id",
+    }
+
+
+def test_enrollment_deleted_naming_the_customer_needs_its_email():
+    body = {
+        "event": "enrollment.deleted",
+        "created": 1741965012,
+        "data": {"id": "sub_1", "customerId": "usr_1"},
+    }
+    assert errors_of(body) == [FieldError("data.customer.email", CUSTOMER_EMAIL_REQUIRED)]
+
+
+def test_customer_email_that_cannot_be_stored_as_utf8_is_rejected():
+    body = enrollment(customer={"email": "maya\udfff@example.com"})
+    assert errors_of(body) == [FieldError("data.customer.email", "must be valid Unicode text")]
