@@ -105,23 +105,28 @@ def decide_membership_access(
     if member.status is MembershipStatus.ACTIVE:
         return MembershipDecision(True, AccessReason.ACTIVE, member.email, group_id)
     # Only pending_cancel is left: the statuses are an exhaustive enum.
-    if member.cancellation_at is None:
+    valid_until = access_ends_at(member)
+    if valid_until is None:
         return MembershipDecision(
             True, AccessReason.PENDING_CANCEL_WITHOUT_DATE, member.email, group_id
         )
-    if member.cancellation_at <= now:
+    # Compare the whole-second end that Kisi gets, not the raw date: a date later in the same
+    # second as `now` would otherwise grant with a valid_until already in the past.
+    if valid_until <= now:
         return revoked(AccessReason.PENDING_CANCEL_DATE_PASSED)
     return MembershipDecision(
-        True,
-        AccessReason.PENDING_CANCEL_UNTIL_DATE,
-        member.email,
-        group_id,
-        valid_until=member.cancellation_at.replace(microsecond=0),
+        True, AccessReason.PENDING_CANCEL_UNTIL_DATE, member.email, group_id, valid_until
     )
 
 
 def access_ends_at(member: Member) -> datetime | None:
-    """When a granted member's access runs out by itself (the daily sync revokes it then)."""
+    """When a granted member's access runs out by itself (the daily sync revokes it then).
+
+    Truncated to whole seconds, as written to Kisi's valid_until: access is granted strictly
+    before this instant and revoked from it on.
+    """
     if member.deleted or member.status is not MembershipStatus.PENDING_CANCEL:
         return None
-    return member.cancellation_at
+    if member.cancellation_at is None:
+        return None
+    return member.cancellation_at.replace(microsecond=0)
