@@ -1,4 +1,4 @@
-"""Shared test set-up: every test is marked by the folder it lives in (unit, integration, e2e, infra)."""
+"""Shared set-up: each test is marked by its folder (unit, integration, e2e, infra)."""
 
 from pathlib import Path
 
