@@ -22,7 +22,7 @@ export SAM_CLI_TELEMETRY := 0
 # sam build puts the runtime's python3.13 on PATH for the layer and function builds.
 export PATH := $(dir $(PYTHON)):$(PATH)
 
-.PHONY: help setup lint format typecheck template test test-fast build clean
+.PHONY: help setup lint format typecheck template test test-fast build run token clean
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -65,5 +65,17 @@ test-fast: $(VENV)/.synced ## Unit tests only, no coverage gate
 build: $(SAM_VENV)/.synced ## sam build (Lambda artifacts under .aws-sam/)
 	$(SAM) build --template template.yaml
 
+LOCAL_PYTHONPATH := layers/kisi_client:layers/access_core:local
+PORT ?= 3000
+
+run: $(VENV)/.synced ## Run the whole stack locally, no AWS and no Docker (PORT=3000)
+	PYTHONPATH=$(LOCAL_PYTHONPATH) $(BIN)/python -m local_runtime run --port $(PORT)
+
+TENANT ?= demo-club
+SUB ?= player-1
+ROLES ?= player
+token: $(VENV)/.synced ## Mint a JWT for the local stack (TENANT=demo-club SUB=player-1 ROLES=player|admin)
+	@PYTHONPATH=$(LOCAL_PYTHONPATH) $(BIN)/python -m local_runtime token --tenant $(TENANT) --sub $(SUB) --roles $(ROLES)
+
 clean: ## Remove virtual environments and build output
-	rm -rf $(TOOLS) $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage
+	rm -rf $(TOOLS) $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage local/.state

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -16,13 +15,12 @@ from typing import Any
 import boto3
 
 from access_core import runtime
-from access_core.domain import ConnectionState, Tenant
 from access_core.signature import signature_headers
-from kisi_client import KisiClient
 from local_runtime.aws_resources import StackResources, create_stack_resources
 from local_runtime.lambda_events import LocalLambdaContext, http_api_event
 from local_runtime.sqs_poller import SqsEventSourcePoller
 from local_runtime.template import function_handler, load_template
+from local_runtime.tenants import register_tenant
 
 STAGE = "local"
 SSM_PREFIX = f"/kisi-access-bridge/{STAGE}"
@@ -71,34 +69,11 @@ class InProcessStack:
 
     # ---- tenants -------------------------------------------------------------------------------
 
-    def add_tenant(
-        self,
-        tenant_id: str,
-        *,
-        api_key: str | None,
-        kisi_group_id: int | None = None,
-        webhook_secret: str | None = None,
-        **settings: Any,
-    ) -> str:
-        """Store a tenant as the admin API does: Kisi key checked against Kisi and kept in SSM,
-        the Kisi identity recorded. Returns the webhook signing secret."""
-        secret = webhook_secret or secrets.token_urlsafe(32)
-        store = runtime.secret_store()
-        store.put_webhook_secret(tenant_id, secret)
-        tenant = Tenant(tenant_id=tenant_id, kisi_group_id=kisi_group_id, **settings)
-        if api_key is not None:
-            identity = KisiClient(api_key, base_url=self.kisi_base_url).validate_credentials()
-            store.put_kisi_api_key(tenant_id, api_key)
-            tenant = tenant.model_copy(
-                update={
-                    "connection_state": ConnectionState.CONNECTED,
-                    "kisi_identity": identity.rate_limit_key,
-                    "kisi_organization_id": identity.organization.id,
-                    "kisi_key_hint": api_key[-4:],
-                }
-            )
-        runtime.repository().put_tenant(tenant)
-        return secret
+    def add_tenant(self, tenant_id: str, *, api_key: str | None, **settings: Any) -> str:
+        """Store a tenant as the admin API does; returns the webhook signing secret."""
+        return register_tenant(
+            tenant_id, api_key=api_key, kisi_base_url=self.kisi_base_url, **settings
+        )
 
     # ---- the HTTP API --------------------------------------------------------------------------
 
