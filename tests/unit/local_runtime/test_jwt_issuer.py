@@ -42,7 +42,7 @@ def test_the_key_is_kept_so_tokens_outlive_the_process(tmp_path: Path) -> None:
             "Bearer "
             + jwt.encode(
                 {"sub": "a", "iss": i.issuer, "exp": 9999999999, "aud": LOCAL_AUDIENCE},
-                "guess",
+                "a-guessed-shared-secret-of-32-bytes!",
                 algorithm="HS256",
             )
         ),
