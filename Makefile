@@ -22,7 +22,7 @@ export SAM_CLI_TELEMETRY := 0
 # sam build puts the runtime's python3.13 on PATH for the layer and function builds.
 export PATH := $(dir $(PYTHON)):$(PATH)
 
-.PHONY: help setup lint format typecheck template test test-fast build run token clean
+.PHONY: help setup lint format typecheck template test test-fast build run demo token clean
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -70,6 +70,9 @@ PORT ?= 3000
 
 run: $(VENV)/.synced ## Run the whole stack locally, no AWS and no Docker (PORT=3000)
 	PYTHONPATH=$(LOCAL_PYTHONPATH) $(BIN)/python -m local_runtime run --port $(PORT)
+
+demo: $(VENV)/.synced ## The scripted end-to-end scenario over real HTTP (its own stack, or URL=...)
+	PYTHONPATH=$(LOCAL_PYTHONPATH) $(BIN)/python -m local_runtime demo $(if $(URL),--url $(URL))
 
 TENANT ?= demo-club
 SUB ?= player-1

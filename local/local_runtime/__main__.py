@@ -61,6 +61,17 @@ def _schedule(arguments: argparse.Namespace) -> int:
     return 0 if response.is_success else 1
 
 
+def _demo(arguments: argparse.Namespace) -> int:
+    from local_runtime.demo_scenario import DemoScenario
+
+    if arguments.url:
+        return 0 if DemoScenario(arguments.url).run() else 1
+    config = LocalStackConfig(port=0, run_schedules=False)
+    with LocalStack(config) as stack:
+        print(f"(a local stack of its own at {stack.base_url})", flush=True)
+        return 0 if DemoScenario(stack.base_url).run() else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m local_runtime",
@@ -83,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     schedule.add_argument("--tenant")
     schedule.add_argument("--dry-run", action="store_true")
     schedule.set_defaults(action=_schedule)
+    demo = commands.add_parser("demo", help="run the end-to-end demo scenario")
+    demo.add_argument("--url", help="a running stack (default: start one)")
+    demo.set_defaults(action=_demo)
     arguments = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     result: int = arguments.action(arguments)
