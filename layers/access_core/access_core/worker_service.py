@@ -88,6 +88,17 @@ class _Progress:
     grants: list[KisiGrant]
     audit: list[AuditEntry] = field(default_factory=list)
 
+    def record(self, member: Member, action: str, detail: dict[str, object]) -> None:
+        self.audit.append(
+            AuditEntry(
+                tenant_id=member.tenant_id,
+                actor="kisi_worker",
+                action=action,
+                subject=member.member_id,
+                detail=detail,
+            )
+        )
+
 
 def retry_backoff_seconds(receive_count: int) -> int:
     """Delay before the next delivery when Kisi named none: 60 s, doubling, at most 15 minutes."""
@@ -243,21 +254,17 @@ def _ensure_grant(
         _replace_slot(progress, _grant(step, user_id, created, assignment_id=None))
         assignment_id = kisi.ensure_group_assignment(user_id, step.group_id, step.valid_until)
     _replace_slot(progress, _grant(step, user_id, created, assignment_id))
-    progress.audit.append(
-        AuditEntry(
-            tenant_id=member.tenant_id,
-            actor="kisi_worker",
-            action="kisi.grant",
-            subject=member.member_id,
-            detail={
-                "email": step.email,
-                "group_id": step.group_id,
-                "valid_until": utc_iso(step.valid_until) if step.valid_until else None,
-                "reason": decision.reason.value,
-                "kisi_user_id": user_id,
-                "assignment_id": assignment_id,
-            },
-        )
+    progress.record(
+        member,
+        "kisi.grant",
+        {
+            "email": step.email,
+            "group_id": step.group_id,
+            "valid_until": utc_iso(step.valid_until) if step.valid_until else None,
+            "reason": decision.reason.value,
+            "kisi_user_id": user_id,
+            "assignment_id": assignment_id,
+        },
     )
 
 
@@ -265,14 +272,10 @@ def _ensure_user(
     step: EnsureGrant, tenant: Tenant, member: Member, kisi: MembershipKisi, progress: _Progress
 ) -> tuple[int, bool]:
     ensured = kisi.ensure_user(step.email, step.name, send_emails=tenant.send_invitation_emails)
-    progress.audit.append(
-        AuditEntry(
-            tenant_id=member.tenant_id,
-            actor="kisi_worker",
-            action="kisi.user_created" if ensured.created_by_us else "kisi.user_adopted",
-            subject=member.member_id,
-            detail={"email": step.email, "kisi_user_id": ensured.user_id},
-        )
+    progress.record(
+        member,
+        "kisi.user_created" if ensured.created_by_us else "kisi.user_adopted",
+        {"email": step.email, "kisi_user_id": ensured.user_id},
     )
     return ensured.user_id, ensured.created_by_us
 
@@ -294,20 +297,16 @@ def _revoke_grant(
     if step.delete_user and grant.user_id is not None:
         kisi.delete_user(grant.user_id)
     progress.grants = [g for g in progress.grants if not _same_slot(g, grant)]
-    progress.audit.append(
-        AuditEntry(
-            tenant_id=member.tenant_id,
-            actor="kisi_worker",
-            action="kisi.revoke",
-            subject=member.member_id,
-            detail={
-                "email": grant.email,
-                "group_id": grant.group_id,
-                "reason": decision.reason.value,
-                "kisi_user_id": grant.user_id,
-                "user_deleted": step.delete_user and grant.user_id is not None,
-            },
-        )
+    progress.record(
+        member,
+        "kisi.revoke",
+        {
+            "email": grant.email,
+            "group_id": grant.group_id,
+            "reason": decision.reason.value,
+            "kisi_user_id": grant.user_id,
+            "user_deleted": step.delete_user and grant.user_id is not None,
+        },
     )
 
 
