@@ -168,7 +168,7 @@ def recorded_grants(
 def members(
     draw: st.DrawFn,
     status: st.SearchStrategy[MembershipStatus] | None = None,
-    email: st.SearchStrategy[str] | None = None,
+    email: st.SearchStrategy[str | None] | None = None,
     plan_id: st.SearchStrategy[str | None] | None = None,
     cancellation_at: st.SearchStrategy[datetime | None] | None = None,
     deleted: st.SearchStrategy[bool] | None = None,
@@ -204,9 +204,10 @@ def policy_inputs(
     """(member, the stored plan it is on or None, tenant default group, now) for the policy.
 
     The plan, when given, carries the member's plan id; `now` is often within a second of the
-    member's cancellation date so the date boundary is exercised.
+    member's cancellation date so the date boundary is exercised. The member sometimes has no
+    email (its platform has not sent one yet).
     """
-    member = draw(members())
+    member = draw(members(email=st.none() | emails()))
     plan: Plan | None = None
     if member.plan_id is not None and draw(st.booleans()):
         plan = draw(plans(plan_id=st.just(member.plan_id)))
@@ -231,6 +232,7 @@ _REVOKED_REASONS = (
     AccessReason.PLAN_WITHOUT_24H_ACCESS,
     AccessReason.NO_KISI_GROUP,
     AccessReason.MEMBER_DELETED,
+    AccessReason.NO_EMAIL,
 )
 
 

@@ -22,6 +22,7 @@ from access_core.policy import (
 from tests.unit.strategies import (
     TENANT_ID,
     aware_datetimes,
+    emails,
     instants_near,
     members,
     optional_group_ids,
@@ -250,6 +251,80 @@ def test_deleted_member_is_revoked_whatever_the_status(
         assert decision.valid_until is None
 
 
+# --- no email yet (e.g. a PushPress enrollment before its customer event) ------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "cancellation_at", "granted", "reason", "valid_until"), STATUS_TABLE
+)
+def test_status_table_without_email(
+    status: MembershipStatus,
+    cancellation_at: datetime | None,
+    granted: bool,
+    reason: AccessReason,
+    valid_until: datetime | None,
+) -> None:
+    """What the table would grant is revoked with NO_EMAIL; every revocation keeps its reason."""
+    decision = decide(member(status=status, cancellation_at=cancellation_at, email=None), plan())
+
+    assert decision.granted is False
+    assert decision.reason is (R.NO_EMAIL if granted else reason)
+    assert decision.group_id is None
+    assert decision.valid_until is None
+    assert decision.email == ""
+
+
+@pytest.mark.parametrize(
+    ("overrides", "given_plan", "default_group_id", "reason"),
+    [
+        pytest.param({"status": S.PAUSED}, plan(), None, R.PAUSED, id="paused"),
+        pytest.param({"deleted": True}, plan(), None, R.MEMBER_DELETED, id="deleted"),
+        pytest.param({"plan_id": None}, None, DEFAULT_GROUP, R.NO_PLAN, id="no-plan"),
+        pytest.param({}, None, DEFAULT_GROUP, R.PLAN_UNKNOWN, id="plan-unknown"),
+        pytest.param(
+            {}, plan(has_24h_access=False), DEFAULT_GROUP, R.PLAN_WITHOUT_24H_ACCESS, id="no-24h"
+        ),
+        pytest.param({}, plan(kisi_group_id=None), None, R.NO_KISI_GROUP, id="no-group"),
+        pytest.param({}, plan(), None, R.NO_EMAIL, id="would-be-granted"),
+    ],
+)
+def test_no_email_is_checked_after_the_status_plan_and_group(
+    overrides: dict[str, Any],
+    given_plan: Plan | None,
+    default_group_id: int | None,
+    reason: AccessReason,
+) -> None:
+    decision = decide(member(email=None, **overrides), given_plan, default_group_id)
+
+    assert not decision.granted
+    assert decision.reason is reason
+
+
+def test_member_without_email_is_stored_as_none() -> None:
+    assert member(email=None).email is None
+    assert Member.model_validate(member().model_dump() | {"email": None}).email is None
+
+
+@given(policy_inputs(), emails())
+def test_no_email_revokes_exactly_what_an_email_would_grant(
+    inputs: tuple[Member, Plan | None, int | None, datetime], email: str
+) -> None:
+    m, p, default_group_id, now = inputs
+
+    with_email = decide_membership_access(
+        m.model_copy(update={"email": email}), p, default_group_id, now
+    )
+    without_email = decide_membership_access(
+        m.model_copy(update={"email": None}), p, default_group_id, now
+    )
+
+    assert without_email.granted is False
+    if with_email.granted:
+        assert without_email == MembershipDecision(False, R.NO_EMAIL, "")
+    else:
+        assert without_email == MembershipDecision(False, with_email.reason, "")
+
+
 # --- reasons and their texts ----------------------------------------------------------------------
 
 # One hand-built case per reason: every reason the policy has must be reachable.
@@ -275,6 +350,7 @@ REASON_CASES: dict[AccessReason, tuple[Member, Plan | None, int | None]] = {
     R.PLAN_WITHOUT_24H_ACCESS: (member(), plan(has_24h_access=False), DEFAULT_GROUP),
     R.NO_KISI_GROUP: (member(), plan(kisi_group_id=None), None),
     R.MEMBER_DELETED: (member(deleted=True), plan(), DEFAULT_GROUP),
+    R.NO_EMAIL: (member(email=None), plan(), DEFAULT_GROUP),
 }
 
 
@@ -392,7 +468,11 @@ def test_granted_only_for_active_or_pending_cancel_on_a_24h_plan_with_a_group(
     else:
         assert decision.group_id is None
         assert decision.valid_until is None
-    assert decision.email == m.email
+    if m.email is None:
+        assert not decision.granted
+        assert decision.email == ""
+    else:
+        assert decision.email == m.email
     assert decision.explanation == REASON_TEXT[decision.reason]
 
 

@@ -100,7 +100,7 @@ class MemberKisiState(_Stored):
 class Member(_Stored):
     tenant_id: PlatformId
     member_id: PlatformId
-    email: Email
+    email: Email | None = Field(default=None, description="None: no email received yet")
     name: str = ""
     plan_id: PlatformId | None = None
     status: MembershipStatus

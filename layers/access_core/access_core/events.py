@@ -56,7 +56,10 @@ class _Event(BaseModel):
 class MembershipUpserted(_Event):
     type: Literal["membership.upserted"] = "membership.upserted"
     member_id: PlatformId
-    email: Email
+    email: Email | None = Field(
+        default=None,
+        description="None: the platform sent no email with this event; the stored email is kept",
+    )
     name: Annotated[str, Field(max_length=200)] = ""
     plan_id: PlatformId | None = Field(default=None, description="None: the member has no plan")
     status: MembershipStatus
@@ -68,6 +71,16 @@ class MembershipUpserted(_Event):
 class MembershipDeleted(_Event):
     type: Literal["membership.deleted"] = "membership.deleted"
     member_id: PlatformId
+
+
+class MemberProfileUpdated(_Event):
+    """A member's contact details (email, name) without the membership: platforms that send them
+    apart from the membership (PushPress customer events). Ordered by its own `updated_at`."""
+
+    type: Literal["member.profile_updated"] = "member.profile_updated"
+    member_id: PlatformId
+    email: Email
+    name: Annotated[str, Field(max_length=200)] = ""
 
 
 class PlanUpdated(_Event):
@@ -104,6 +117,7 @@ class ReservationCancelled(_Event):
 CanonicalEvent = Annotated[
     MembershipUpserted
     | MembershipDeleted
+    | MemberProfileUpdated
     | PlanUpdated
     | ReservationUpserted
     | ReservationCancelled,
@@ -113,6 +127,7 @@ CANONICAL_EVENT_TYPES: frozenset[str] = frozenset(
     {
         "membership.upserted",
         "membership.deleted",
+        "member.profile_updated",
         "plan.updated",
         "reservation.upserted",
         "reservation.cancelled",

@@ -9,6 +9,7 @@
 | expired        | revoked                                                          |
 | cancelled      | revoked                                                          |
 | any, on a plan without 24-hour access, no plan, or deleted: revoked                 |
+| any that would be granted, for a member without an email (Kisi's key): revoked      |
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class AccessReason(StrEnum):
     PLAN_WITHOUT_24H_ACCESS = "plan_without_24h_access"
     NO_KISI_GROUP = "no_kisi_group"
     MEMBER_DELETED = "member_deleted"
+    NO_EMAIL = "no_email"
 
 
 REASON_TEXT: dict[AccessReason, str] = {
@@ -55,6 +57,9 @@ REASON_TEXT: dict[AccessReason, str] = {
     AccessReason.PLAN_WITHOUT_24H_ACCESS: "The member's plan does not carry 24-hour access.",
     AccessReason.NO_KISI_GROUP: "No Kisi group is configured for the member's plan or the club.",
     AccessReason.MEMBER_DELETED: "The member was deleted in the platform.",
+    AccessReason.NO_EMAIL: (
+        "The platform has not sent the member's email yet; Kisi users are keyed by email."
+    ),
 }
 
 _REVOKED_STATUSES: dict[MembershipStatus, AccessReason] = {
@@ -85,8 +90,10 @@ def decide_membership_access(
 ) -> MembershipDecision:
     """Decide a member's 24-hour access. `plan` is the stored plan the member is on, if known."""
 
+    email = member.email or ""
+
     def revoked(reason: AccessReason) -> MembershipDecision:
-        return MembershipDecision(granted=False, reason=reason, email=member.email)
+        return MembershipDecision(granted=False, reason=reason, email=email)
 
     if member.deleted:
         return revoked(AccessReason.MEMBER_DELETED)
@@ -102,21 +109,23 @@ def decide_membership_access(
     if group_id is None:
         return revoked(AccessReason.NO_KISI_GROUP)
 
+    def granted(reason: AccessReason, valid_until: datetime | None = None) -> MembershipDecision:
+        # Kisi keys users by email: a member the platform sent none for yet cannot be granted.
+        if not email:
+            return revoked(AccessReason.NO_EMAIL)
+        return MembershipDecision(True, reason, email, group_id, valid_until)
+
     if member.status is MembershipStatus.ACTIVE:
-        return MembershipDecision(True, AccessReason.ACTIVE, member.email, group_id)
+        return granted(AccessReason.ACTIVE)
     # Only pending_cancel is left: the statuses are an exhaustive enum.
     valid_until = access_ends_at(member)
     if valid_until is None:
-        return MembershipDecision(
-            True, AccessReason.PENDING_CANCEL_WITHOUT_DATE, member.email, group_id
-        )
+        return granted(AccessReason.PENDING_CANCEL_WITHOUT_DATE)
     # Compare the whole-second end that Kisi gets, not the raw date: a date later in the same
     # second as `now` would otherwise grant with a valid_until already in the past.
     if valid_until <= now:
         return revoked(AccessReason.PENDING_CANCEL_DATE_PASSED)
-    return MembershipDecision(
-        True, AccessReason.PENDING_CANCEL_UNTIL_DATE, member.email, group_id, valid_until
-    )
+    return granted(AccessReason.PENDING_CANCEL_UNTIL_DATE, valid_until)
 
 
 def access_ends_at(member: Member) -> datetime | None:

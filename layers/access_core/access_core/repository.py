@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -29,6 +29,7 @@ from access_core.domain import (
     Tenant,
 )
 from access_core.events import (
+    MemberProfileUpdated,
     MembershipDeleted,
     MembershipStatus,
     MembershipUpserted,
@@ -70,6 +71,37 @@ class AuditEntry:
     subject: str
     detail: Mapping[str, Any] = field(default_factory=dict)
     actor: str = "system"
+
+
+@dataclass(frozen=True)
+class StoredPlan:
+    plan: Plan
+    admin_updated_at: datetime | None = None
+
+    @property
+    def flags_set_by_admin(self) -> bool:
+        """The admin's write is the plan's latest change (a newer webhook would have won)."""
+        return self.admin_updated_at == self.plan.platform_updated_at
+
+
+@dataclass(frozen=True)
+class AdminPlanWrite:
+    """An admin's 24-hour flag and group for a plan, stamped `stamp`; `based_on` is the plan's
+    `platform_updated_at` the admin saw (None: the plan must not exist yet)."""
+
+    plan_id: str
+    has_24h_access: bool
+    kisi_group_id: int | None
+    name: str | None
+    stamp: datetime
+    based_on: datetime | None
+
+
+@dataclass(frozen=True)
+class MemberSummary:
+    deleted: bool
+    sync_state: SyncState
+    holds_access: bool
 
 
 def tenant_pk(tenant_id: str) -> str:
@@ -219,10 +251,14 @@ class BridgeRepository:
     # ---- tenant settings ---------------------------------------------------------------------
 
     def put_tenant(self, tenant: Tenant) -> None:
+        self.round_trips += 1
+        self._client.put_item(TableName=self._table, Item=self._tenant_item(tenant))
+
+    @staticmethod
+    def _tenant_item(tenant: Tenant) -> dict[str, AttributeValueTypeDef]:
         item = {"PK": tenant_pk(tenant.tenant_id), "SK": "TENANT", "entity": "tenant"}
         item.update(tenant.model_dump(mode="json"))
-        self.round_trips += 1
-        self._client.put_item(TableName=self._table, Item=_to_item(item))
+        return _to_item(item)
 
     def update_tenant(self, tenant_id: str, changes: Mapping[str, Any]) -> None:
         """Set (or, for None, remove) tenant attributes; the tenant must exist."""
@@ -237,13 +273,17 @@ class BridgeRepository:
 
     def upsert_member(self, tenant_id: str, event: MembershipUpserted) -> WriteOutcome:
         ends_at = access_ends_at(_member_facts(tenant_id, event))
+        # No email from the platform: the stored email (and name, unless one came) stay. They are
+        # left out of the update, as setting None would remove them.
+        contact = {"email": event.email, "name": event.name}
+        if event.email is None:
+            contact = {"name": event.name} if event.name else {}
         update = _Update().set_all(
             {
                 "entity": "member",
                 "tenant_id": tenant_id,
                 "member_id": event.member_id,
-                "email": event.email,
-                "name": event.name,
+                **contact,
                 "plan_id": event.plan_id,
                 "status": event.status.value,
                 "cancellation_at": utc_iso(event.cancellation_at)
@@ -271,8 +311,35 @@ class BridgeRepository:
         )
         return self._member_platform_write(tenant_id, event.member_id, event.updated_at, update)
 
+    def upsert_member_profile(self, tenant_id: str, event: MemberProfileUpdated) -> WriteOutcome:
+        """A member's email and name, sent apart from the membership (e.g. PushPress customer
+        events). Ordered by `profile_updated_at`: the profile and the membership come from
+        different event streams, each with its own clock."""
+        update = _Update().set_all(
+            {
+                "entity": "member",
+                "tenant_id": tenant_id,
+                "member_id": event.member_id,
+                "email": event.email,
+                "name": event.name,
+            }
+        )
+        return self._member_platform_write(
+            tenant_id,
+            event.member_id,
+            event.updated_at,
+            update,
+            timestamp_attribute="profile_updated_at",
+        )
+
     def _member_platform_write(
-        self, tenant_id: str, member_id: str, updated_at: datetime, update: _Update
+        self,
+        tenant_id: str,
+        member_id: str,
+        updated_at: datetime,
+        update: _Update,
+        *,
+        timestamp_attribute: str = "platform_updated_at",
     ) -> WriteOutcome:
         changed_at = utc_iso(self._now())
         update.set_all(
@@ -286,7 +353,7 @@ class BridgeRepository:
             }
         ).increment("version")
         key = {"PK": tenant_pk(tenant_id), "SK": f"MEMBER#{member_id}"}
-        return self._platform_write(key, updated_at, update)
+        return self._platform_write(key, updated_at, update, timestamp_attribute)
 
     def upsert_plan(self, tenant_id: str, event: PlanUpdated) -> WriteOutcome:
         update = _Update().set_all(
@@ -332,13 +399,22 @@ class BridgeRepository:
         return self._platform_write(key, event.updated_at, update)
 
     def _platform_write(
-        self, key: Mapping[str, str], updated_at: datetime, update: _Update
+        self,
+        key: Mapping[str, str],
+        updated_at: datetime,
+        update: _Update,
+        timestamp_attribute: str = "platform_updated_at",
     ) -> WriteOutcome:
+        """Apply `update` if `updated_at` is newer than the item's `timestamp_attribute`.
+
+        An item without that attribute (new, or written so far only by another event stream with
+        its own timestamp attribute) takes the write.
+        """
         incoming = utc_iso(updated_at)
-        stored_name = update.name("platform_updated_at")
+        stored_name = update.name(timestamp_attribute)
         incoming_value = update.value(incoming)
         update.sets.append(f"{stored_name} = {incoming_value}")
-        condition = f"attribute_not_exists(PK) OR {stored_name} < {incoming_value}"
+        condition = f"attribute_not_exists({stored_name}) OR {stored_name} < {incoming_value}"
         try:
             attributes = self._update(key, update, condition=condition, return_new=True)
         except ClientError as error:
@@ -346,7 +422,7 @@ class BridgeRepository:
                 raise
             old_item: Mapping[str, Any] = error.response.get("Item", {})  # type: ignore[assignment]
             old = _from_item(old_item)
-            if old.get("platform_updated_at") == incoming:
+            if old.get(timestamp_attribute) == incoming:
                 return WriteOutcome(WriteResult.DUPLICATE, int(old.get("version", 0)))
             return WriteOutcome(WriteResult.STALE, int(old.get("version", 0)))
         return WriteOutcome(WriteResult.APPLIED, int(attributes.get("version", 0)))
@@ -467,6 +543,167 @@ class BridgeRepository:
         item = self._get({"PK": tenant_pk(tenant_id), "SK": f"LOCK#{lock_id}"})
         return Lock.model_validate(item) if item else None
 
+    def put_locks(self, tenant_id: str, locks: Sequence[Lock]) -> None:
+        """Store (replace) lock items, 25 a BatchWriteItem, retrying what DynamoDB leaves over."""
+        requests: list[Any] = [
+            {
+                "PutRequest": {
+                    "Item": _to_item(
+                        {
+                            "PK": tenant_pk(tenant_id),
+                            "SK": f"LOCK#{lock.lock_id}",
+                            "entity": "lock",
+                            **lock.model_dump(mode="json"),
+                        }
+                    )
+                }
+            }
+            for lock in locks
+        ]
+        for start in range(0, len(requests), 25):
+            pending: list[Any] = requests[start : start + 25]
+            while pending:
+                self.round_trips += 1
+                response = self._client.batch_write_item(RequestItems={self._table: pending})
+                pending = list(response.get("UnprocessedItems", {}).get(self._table, []))
+
+    # ---- admin -------------------------------------------------------------------------------
+
+    def list_plans(self, tenant_id: str) -> list[StoredPlan]:
+        """Every plan of the tenant, with when an admin last set its flags (one Query a MB)."""
+        return [
+            StoredPlan(
+                Plan.model_validate(item),
+                datetime.fromisoformat(item["admin_updated_at"])
+                if "admin_updated_at" in item
+                else None,
+            )
+            for item in self._query_items(tenant_id, "PLAN#")
+        ]
+
+    def list_locks(self, tenant_id: str) -> list[Lock]:
+        return [Lock.model_validate(item) for item in self._query_items(tenant_id, "LOCK#")]
+
+    def member_summaries(self, tenant_id: str) -> Iterator[MemberSummary]:
+        """Every member's sync state, read with a projection (an eventually consistent Query; its
+        cost is the size of the whole member items: about 1 read unit per 8 KB)."""
+        for item in self._query_items(
+            tenant_id,
+            "MEMBER#",
+            projection=("deleted", "sync_state", "kisi_grants"),
+            consistent=False,
+        ):
+            yield MemberSummary(
+                deleted=bool(item.get("deleted")),
+                sync_state=SyncState(item.get("sync_state", SyncState.PENDING)),
+                holds_access=any(g.get("assignment_id") for g in item.get("kisi_grants", [])),
+            )
+
+    def save_settings(
+        self,
+        tenant: Tenant,
+        *,
+        created: bool,
+        fields: Collection[str],
+        plans: Sequence[AdminPlanWrite],
+    ) -> bool:
+        """Store the tenant's settings and the admin's plan flags in one transaction.
+
+        `created`: put the whole tenant (it must not exist yet); otherwise set `fields` of the
+        existing tenant. Each plan write is conditional on the plan's `platform_updated_at` being
+        what the admin's change was based on. Returns False (and writes nothing) when the tenant
+        or a plan changed meanwhile.
+        """
+        tenant_key = {"PK": tenant_pk(tenant.tenant_id), "SK": "TENANT"}
+        items: list[Any]
+        if created:
+            put = {
+                "TableName": self._table,
+                "Item": self._tenant_item(tenant),
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+            items = [{"Put": put}]
+        else:
+            values = tenant.model_dump(mode="json")
+            update = _Update().set_all({name: values[name] for name in fields})
+            items = [{"Update": self._transact_update(tenant_key, update, "attribute_exists(PK)")}]
+        for write in plans:
+            items.append({"Update": self._admin_plan_update(tenant.tenant_id, write)})
+        try:
+            self.round_trips += 1
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            return False
+        return True
+
+    def _admin_plan_update(self, tenant_id: str, write: AdminPlanWrite) -> dict[str, Any]:
+        stamp = utc_iso(write.stamp)
+        update = _Update().set_all(
+            {
+                "entity": "plan",
+                "tenant_id": tenant_id,
+                "plan_id": write.plan_id,
+                "has_24h_access": write.has_24h_access,
+                "kisi_group_id": write.kisi_group_id,
+                "platform_updated_at": stamp,
+                "admin_updated_at": stamp,
+            }
+        )
+        if write.name is not None:
+            update.set("name", write.name)
+        if write.based_on is None:
+            condition = "attribute_not_exists(PK)"
+        else:
+            stored = update.name("platform_updated_at")
+            condition = f"{stored} = {update.value(utc_iso(write.based_on))}"
+        key = {"PK": tenant_pk(tenant_id), "SK": f"PLAN#{write.plan_id}"}
+        return self._transact_update(key, update, condition)
+
+    def _transact_update(
+        self, key: Mapping[str, str], update: _Update, condition: str
+    ) -> dict[str, Any]:
+        return {
+            "TableName": self._table,
+            "Key": _to_item(key),
+            "UpdateExpression": update.expression(),
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": update.names,
+            "ExpressionAttributeValues": update.serialized_values(),
+        }
+
+    def _query_items(
+        self,
+        tenant_id: str,
+        sort_key_prefix: str,
+        *,
+        projection: Sequence[str] = (),
+        consistent: bool = True,
+    ) -> Iterator[dict[str, Any]]:
+        """The tenant's items whose SK starts with `sort_key_prefix`, page after page."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": tenant_pk(tenant_id)},
+                ":prefix": {"S": sort_key_prefix},
+            },
+            "ConsistentRead": consistent,
+        }
+        if projection:
+            names = {f"#p{index}": name for index, name in enumerate(projection)}
+            kwargs["ProjectionExpression"] = ", ".join(names)
+            kwargs["ExpressionAttributeNames"] = names
+        while True:
+            self.round_trips += 1
+            response = self._client.query(**kwargs)
+            yield from (_from_item(item) for item in response["Items"])
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                return
+            kwargs["ExclusiveStartKey"] = last
+
     # ---- plumbing ----------------------------------------------------------------------------
 
     def _get(self, key: Mapping[str, str]) -> dict[str, Any] | None:
@@ -517,8 +754,13 @@ def _member_facts(tenant_id: str, event: MembershipUpserted) -> Member:
 
 
 def _member_from(item: Mapping[str, Any]) -> Member | None:
-    """A stored member; None for a tombstone of a member deleted before we ever saw it."""
-    if "email" not in item:
+    """A stored member: an item with a membership status, or deleted (a tombstone of a member
+    deleted before we saw its membership is a deleted member, revoked like any other).
+
+    None for a profile-only item (email and name from a customer event, no membership yet):
+    there is nothing to converge until the membership arrives.
+    """
+    if "status" not in item and not item.get("deleted"):
         return None
     kisi = MemberKisiState(
         grants=[KisiGrant.model_validate(g) for g in item.get("kisi_grants", [])],

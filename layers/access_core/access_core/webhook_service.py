@@ -17,6 +17,7 @@ from access_core.commands import Command, ConvergeMember, QueuedCommand, Reevalu
 from access_core.domain import Tenant
 from access_core.events import (
     CanonicalEvent,
+    MemberProfileUpdated,
     MembershipDeleted,
     MembershipUpserted,
     PlanUpdated,
@@ -140,9 +141,11 @@ def _apply_events(
         outcome: WriteOutcome
         command: Command | None = None
         match event:
-            case MembershipUpserted() | MembershipDeleted():
+            case MembershipUpserted() | MembershipDeleted() | MemberProfileUpdated():
                 if isinstance(event, MembershipUpserted):
                     outcome = repo.upsert_member(tenant_id, event)
+                elif isinstance(event, MemberProfileUpdated):
+                    outcome = repo.upsert_member_profile(tenant_id, event)
                 else:
                     outcome = repo.delete_member(tenant_id, event)
                 command = ConvergeMember(

@@ -9,6 +9,7 @@ from adapter_samples import load, sample_names
 from access_core.adapters import FieldError, PayloadInvalid, get_adapter
 from access_core.adapters.base import derive_event_id
 from access_core.events import (
+    MemberProfileUpdated,
     MembershipDeleted,
     MembershipStatus,
     MembershipUpserted,
@@ -25,6 +26,7 @@ SAMPLE_TESTS = {
     "membership_upserted.json",
     "membership_upserted_pending_cancel.json",
     "membership_deleted.json",
+    "member_profile_updated.json",
     "plan_updated.json",
     "reservation_upserted.json",
     "reservation_cancelled.json",
@@ -100,6 +102,18 @@ def test_membership_deleted_sample():
     assert event.event_id == "evt_01HQ9B2D4F6H8K0M2P4R6T8V0X"
     assert event.updated_at == datetime(2025, 4, 2, 6, 0, 3, tzinfo=UTC)
     assert event.member_id == "mem_48213"
+
+
+def test_member_profile_updated_sample():
+    translation = translate_sample("member_profile_updated.json")
+    event = only_event(translation)
+    assert isinstance(event, MemberProfileUpdated)
+    assert translation.source_event_type == "member.profile_updated"
+    assert event.event_id == "evt_01HQ7Z9P1R3T5V7X9Z1B3D5F7H"
+    assert event.updated_at == datetime(2025, 3, 20, 9, 41, 27, tzinfo=UTC)
+    assert event.member_id == "mem_48213"
+    assert event.email == "jordan.rivera@newmail.example"
+    assert event.name == "Jordan Rivera"
 
 
 def test_plan_updated_sample():
@@ -198,6 +212,42 @@ def test_unknown_fields_beside_the_envelope_are_ignored():
     body = membership()
     body["sent_by"] = "relay-7"
     assert isinstance(only_event(ADAPTER.translate(body)), MembershipUpserted)
+
+
+def test_membership_upserted_without_email_keeps_the_stored_one():
+    body = membership()
+    del body["data"]["email"]
+    del body["data"]["name"]
+    event = only_event(ADAPTER.translate(body))
+    assert isinstance(event, MembershipUpserted)
+    assert event.email is None
+    assert event.name == ""
+    assert only_event(ADAPTER.translate(membership(email=None))).email is None
+
+
+def test_member_profile_updated_needs_an_email_and_takes_no_membership_fields():
+    base = {"updated_at": "2025-03-20T09:41:27Z", "member_id": "mem_1"}
+    missing = {"id": "evt_1", "type": "member.profile_updated", "data": base}
+    assert errors_of(missing) == [FieldError("data.email", "Field required")]
+    invalid = {"id": "evt_1", "type": "member.profile_updated", "data": base | {"email": None}}
+    assert fields_of(invalid) == ["data.email"]
+    with_status = {
+        "id": "evt_1",
+        "type": "member.profile_updated",
+        "data": base | {"email": "a@example.com", "status": "active"},
+    }
+    assert errors_of(with_status) == [FieldError("data.status", "Extra inputs are not permitted")]
+
+
+def test_member_profile_updated_name_is_optional():
+    body = {
+        "id": "evt_1",
+        "type": "member.profile_updated",
+        "data": {"updated_at": 1742463687, "member_id": "mem_1", "email": "A@Example.com"},
+    }
+    event = only_event(ADAPTER.translate(body))
+    assert isinstance(event, MemberProfileUpdated)
+    assert (event.email, event.name) == ("a@example.com", "")
 
 
 def test_missing_required_fields_are_each_named():

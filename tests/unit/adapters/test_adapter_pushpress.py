@@ -1,4 +1,5 @@
-"""PushPress webhooks: enrollments into memberships, customer deletion, everything else ignored."""
+"""PushPress webhooks: enrollments into memberships, customers into member profiles, customer
+deletion; everything else ignored."""
 
 import copy
 from datetime import UTC, datetime
@@ -8,8 +9,13 @@ from adapter_samples import load, sample_names
 
 from access_core.adapters import FieldError, PayloadInvalid, get_adapter
 from access_core.adapters.base import derive_event_id
-from access_core.adapters.pushpress import CUSTOMER_EMAIL_REQUIRED, ENROLLMENT_STATUSES
-from access_core.events import MembershipDeleted, MembershipStatus, MembershipUpserted
+from access_core.adapters.pushpress import ENROLLMENT_STATUSES
+from access_core.events import (
+    MemberProfileUpdated,
+    MembershipDeleted,
+    MembershipStatus,
+    MembershipUpserted,
+)
 
 ADAPTER = get_adapter("pushpress")
 assert ADAPTER is not None
@@ -19,13 +25,14 @@ SAMPLE_TESTS = {
     "enrollment_status_changed_pendcancel.json",
     "enrollment_status_changed_alert.json",
     "enrollment_status_changed_canceled.json",
+    "enrollment_status_changed_without_customer.json",
     "enrollment_deleted.json",
     "enrollment_deleted_with_customer.json",
     "customer_created.json",
     "customer_details_changed.json",
     "customer_deleted.json",
     "checkin_created.json",
-    "invalid_enrollment_created_without_customer.json",
+    "invalid_enrollment_status.json",
 }
 MAYA = {
     "member_id": "usr_7f3a9c21",
@@ -59,6 +66,13 @@ def fields_of(payload):
 
 def enrollment(**data_changes):
     body = copy.deepcopy(load("pushpress", "enrollment_created.json"))
+    body["data"].update(data_changes)
+    return body
+
+
+def customer(event_type="customer.created", **data_changes):
+    body = copy.deepcopy(load("pushpress", "customer_created.json"))
+    body["event"] = event_type
     body["data"].update(data_changes)
     return body
 
@@ -117,6 +131,18 @@ def test_enrollment_status_changed_canceled_sample():
     assert event.cancellation_at is None
 
 
+def test_enrollment_status_changed_sample_without_customer_has_no_email():
+    # PushPress's documented shape: the enrollment names only customerId. The member's stored
+    # email (from customer events) is kept, and the name is not known here.
+    translation = translate_sample("enrollment_status_changed_without_customer.json")
+    event = only_event(translation)
+    assert translation.source_event_type == "enrollment.status.changed"
+    assert_is_maya(event, email=None, name="")
+    assert event.updated_at == datetime(2025, 4, 3, 6, 0, 3, tzinfo=UTC)
+    assert event.status is MembershipStatus.ACTIVE
+    assert event.cancellation_at is None
+
+
 def test_enrollment_deleted_sample_naming_only_the_enrollment_is_ignored():
     translation = translate_sample("enrollment_deleted.json")
     assert translation.events == []
@@ -135,21 +161,28 @@ def test_enrollment_deleted_sample_naming_the_customer_cancels_the_membership():
     assert event.cancellation_at is None
 
 
-@pytest.mark.parametrize(
-    ("name", "event_type"),
-    [
-        ("customer_created.json", "customer.created"),
-        ("customer_details_changed.json", "customer.details.changed"),
-    ],
-)
-def test_customer_contact_samples_are_ignored_because_they_carry_no_plan_or_status(
-    name, event_type
-):
-    translation = translate_sample(name)
-    assert translation.events == []
-    assert translation.ignored_reason is not None
-    assert "no plan or enrollment status" in translation.ignored_reason
-    assert translation.source_event_type == event_type
+def test_customer_created_sample_is_a_profile_update():
+    body = load("pushpress", "customer_created.json")
+    translation = ADAPTER.translate(body)
+    event = only_event(translation)
+    assert isinstance(event, MemberProfileUpdated)
+    assert translation.source_event_type == "customer.created"
+    assert translation.source_event_id == derive_event_id(body)
+    assert event.member_id == "usr_7f3a9c21"
+    assert event.email == "maya.okafor@example.com"
+    assert event.name == "Maya Okafor"
+    assert event.updated_at == datetime(2025, 3, 14, 15, 0, 2, tzinfo=UTC)
+
+
+def test_customer_details_changed_sample_carries_the_new_email():
+    translation = translate_sample("customer_details_changed.json")
+    event = only_event(translation)
+    assert isinstance(event, MemberProfileUpdated)
+    assert translation.source_event_type == "customer.details.changed"
+    assert event.member_id == "usr_7f3a9c21"
+    assert event.email == "maya.okafor@newmail.example"
+    assert event.name == "Maya Okafor"
+    assert event.updated_at == datetime(2025, 3, 20, 9, 41, 27, tzinfo=UTC)
 
 
 def test_customer_deleted_sample():
@@ -168,11 +201,11 @@ def test_checkin_created_sample_is_ignored():
     assert "checkin.created" in translation.ignored_reason
 
 
-def test_invalid_sample_names_the_status_and_the_missing_customer_email():
-    errors = errors_of(load("pushpress", "invalid_enrollment_created_without_customer.json"))
-    assert [error.field for error in errors] == ["data.status", "data.customer.email"]
+def test_invalid_sample_names_only_the_unknown_status():
+    # It embeds no customer, which is fine: only the status "pendingactive" is wrong.
+    errors = errors_of(load("pushpress", "invalid_enrollment_status.json"))
+    assert [error.field for error in errors] == ["data.status"]
     assert "'pendingactive'" in errors[0].message
-    assert errors[1].message == CUSTOMER_EMAIL_REQUIRED
 
 
 # --- statuses ---------------------------------------------------------------------------------
@@ -211,10 +244,18 @@ def test_unknown_status_is_rejected_naming_the_status_field(status):
 # --- enrollments ------------------------------------------------------------------------------
 
 
-def test_enrollment_without_embedded_customer_is_rejected_naming_the_email():
+@pytest.mark.parametrize("event_type", ["enrollment.created", "enrollment.status.changed"])
+def test_enrollment_without_embedded_customer_has_no_email_nor_name(event_type):
     body = enrollment()
+    body["event"] = event_type
     del body["data"]["customer"]
-    assert errors_of(body) == [FieldError("data.customer.email", CUSTOMER_EMAIL_REQUIRED)]
+    event = only_event(ADAPTER.translate(body))
+    assert_is_maya(event, email=None, name="")
+    assert event.status is MembershipStatus.ACTIVE
+
+
+def test_enrollment_with_a_null_customer_has_no_email():
+    assert only_event(ADAPTER.translate(enrollment(customer=None))).email is None
 
 
 @pytest.mark.parametrize(
@@ -267,7 +308,6 @@ def test_every_missing_enrollment_field_is_named_at_once():
         "data.id",
         "data.customerId",
         "data.status",
-        "data.customer.email",
     }
 
 
@@ -359,13 +399,90 @@ def test_customer_deleted_needs_the_customer_id_and_time():
     }
 
 
-def test_enrollment_deleted_naming_the_customer_needs_its_email():
+def test_enrollment_deleted_naming_only_the_customer_id_cancels_without_an_email():
     body = {
         "event": "enrollment.deleted",
         "created": 1741965012,
-        "data": {"id": "sub_1", "customerId": "usr_1"},
+        "data": {"id": "sub_1", "customerId": "usr_1", "planId": "plan_1"},
     }
-    assert errors_of(body) == [FieldError("data.customer.email", CUSTOMER_EMAIL_REQUIRED)]
+    event = only_event(ADAPTER.translate(body))
+    assert isinstance(event, MembershipUpserted)
+    assert event.member_id == "usr_1"
+    assert event.email is None
+    assert event.name == ""
+    assert event.plan_id == "plan_1"
+    assert event.status is MembershipStatus.CANCELLED
+
+
+# --- customers --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "event_type", ["customer.created", "customer.updated", "customer.details.changed"]
+)
+def test_customer_events_are_profile_updates(event_type):
+    translation = ADAPTER.translate(customer(event_type, email="  Lee@Example.COM "))
+    event = only_event(translation)
+    assert isinstance(event, MemberProfileUpdated)
+    assert translation.source_event_type == event_type
+    assert event.member_id == "usr_7f3a9c21"
+    assert event.email == "lee@example.com"
+    assert event.name == "Maya Okafor"
+
+
+@pytest.mark.parametrize(
+    ("email", "message"),
+    [
+        ("maya.okafor(at)example.com", "not a valid email address"),
+        (None, "Input should be a valid string"),
+        ("", "not a valid email address"),
+    ],
+)
+def test_customer_event_needs_a_valid_email(email, message):
+    assert errors_of(customer(email=email)) == [FieldError("data.email", message)]
+
+
+def test_customer_event_without_an_email_is_rejected_naming_it():
+    body = customer()
+    del body["data"]["email"]
+    assert errors_of(body) == [FieldError("data.email", "Field required")]
+
+
+def test_customer_event_needs_the_customer_id_time_and_email():
+    body = {"event": "customer.updated", "data": {"companyId": "cli_1"}}
+    assert set(fields_of(body)) == {"created", "data.id", "data.email"}
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (None, ""),
+        ({"first": "Lee"}, "Lee"),
+        ({"first": " Lee ", "last": None, "nickname": "L"}, "Lee"),
+        ({"first": "Lee", "last": "x" * 300}, ("Lee " + "x" * 300)[:200]),
+    ],
+)
+def test_customer_name_is_first_and_last(name, expected):
+    assert only_event(ADAPTER.translate(customer(name=name))).name == expected
+
+
+def test_customer_with_integer_id():
+    assert only_event(ADAPTER.translate(customer(id=12345))).member_id == "12345"
+
+
+def test_customer_status_changed_is_ignored_as_it_is_not_the_enrollment_status():
+    body = customer("customer.status.changed")
+    translation = ADAPTER.translate(body)
+    assert translation.events == []
+    assert translation.ignored_reason is not None
+    assert "not an enrollment's" in translation.ignored_reason
+    assert translation.source_event_type == "customer.status.changed"
+
+
+def test_customer_email_that_cannot_be_stored_as_utf8_is_rejected_in_customer_events():
+    assert errors_of(customer(email="maya\udfff@example.com")) == [
+        FieldError("data.email", "must be valid Unicode text")
+    ]
 
 
 def test_customer_email_that_cannot_be_stored_as_utf8_is_rejected():

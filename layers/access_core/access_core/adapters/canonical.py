@@ -30,6 +30,7 @@ from access_core.adapters.base import (
     validate_as,
 )
 from access_core.events import (
+    MemberProfileUpdated,
     MembershipDeleted,
     MembershipUpserted,
     PlanUpdated,
@@ -41,6 +42,7 @@ from access_core.events import (
 type CanonicalEventModel = (
     MembershipUpserted
     | MembershipDeleted
+    | MemberProfileUpdated
     | PlanUpdated
     | ReservationUpserted
     | ReservationCancelled
@@ -49,6 +51,7 @@ type CanonicalEventModel = (
 EVENT_MODELS: Final[Mapping[str, type[CanonicalEventModel]]] = {
     "membership.upserted": MembershipUpserted,
     "membership.deleted": MembershipDeleted,
+    "member.profile_updated": MemberProfileUpdated,
     "plan.updated": PlanUpdated,
     "reservation.upserted": ReservationUpserted,
     "reservation.cancelled": ReservationCancelled,

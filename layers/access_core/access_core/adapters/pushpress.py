@@ -1,11 +1,16 @@
 """PushPress (Platform API v3 webhooks) into canonical membership events.
 
 PushPress posts `{"event": "<type>", "created": <unix seconds>, "data": {...}}` with no event id,
-so the id is derived from the body. Enrollment events carry the enrollment (`customerId`, `planId`,
-`status`, `endDate`) but not the customer's email, which the canonical membership event needs:
-the bridge requires the customer to be embedded as `data.customer` (at least its `email`).
-Customer events carry the email but no plan or status, which a canonical membership event would
-overwrite, so they are acknowledged and ignored. docs/webhooks.md has the tables and sources.
+so the id is derived from the body. A member arrives in two streams:
+
+- enrollment events carry the membership (`customerId`, `planId`, `status`, `endDate`) but not the
+  customer's email: they become `membership.upserted` with no email (the stored one is kept), or
+  with the email of a customer embedded as `data.customer`, when a relay adds one;
+- customer events (`customer.created`, `customer.updated`, `customer.details.changed`) carry the
+  email and name but no plan or status: they become `member.profile_updated`.
+
+Each stream is ordered by its own `created`. A member is granted once both have arrived (no email,
+no Kisi user). docs/webhooks.md has the tables and sources.
 """
 
 from __future__ import annotations
@@ -15,12 +20,11 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Final
 
-from pydantic import BeforeValidator, Field, ValidationError
+from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from access_core.adapters.base import (
     EventTypeName,
-    FieldError,
     Instant,
     PayloadInvalid,
     PlatformModel,
@@ -30,14 +34,19 @@ from access_core.adapters.base import (
     derive_event_id,
     display_name,
     ensure_plausible,
-    field_errors,
     ignored,
     lookup_in,
     parse_instant,
     require_object,
     validate_as,
 )
-from access_core.events import Email, MembershipDeleted, MembershipStatus, MembershipUpserted
+from access_core.events import (
+    Email,
+    MemberProfileUpdated,
+    MembershipDeleted,
+    MembershipStatus,
+    MembershipUpserted,
+)
 
 ENROLLMENT_STATUSES: Final[Mapping[str, MembershipStatus]] = {
     "active": MembershipStatus.ACTIVE,
@@ -53,19 +62,15 @@ ENROLLMENT_STATUSES: Final[Mapping[str, MembershipStatus]] = {
     "cancelled": MembershipStatus.CANCELLED,
 }
 
-CUSTOMER_EMAIL_REQUIRED = (
-    "required: the bridge keys Kisi users by email, and PushPress enrollment events carry only "
-    "customerId; embed the customer (at least its email) as data.customer"
-)
-_CONTACT_ONLY = (
-    "customer events carry no plan or enrollment status, and a canonical membership event would "
-    "overwrite both; membership access follows the enrollment events"
+ENROLLMENT_EVENTS: Final = frozenset({"enrollment.created", "enrollment.status.changed"})
+PROFILE_EVENTS: Final = frozenset(
+    {"customer.created", "customer.updated", "customer.details.changed"}
 )
 IGNORED_REASONS: Final[Mapping[str, str]] = {
-    "customer.created": _CONTACT_ONLY,
-    "customer.updated": _CONTACT_ONLY,
-    "customer.details.changed": _CONTACT_ONLY,
-    "customer.status.changed": _CONTACT_ONLY,
+    "customer.status.changed": (
+        "customer.status.changed is the customer's lead/member status, not an enrollment's; "
+        "membership access follows the enrollment events"
+    ),
 }
 SLIM_ENROLLMENT_DELETED = (
     "enrollment.deleted names only the enrollment, not the customer: nothing to revoke by"
@@ -100,7 +105,8 @@ class _Enrollment(PlatformModel):
     status: EnrollmentStatus
     # Parsed only for a pending cancellation: an odd endDate elsewhere must not block an update.
     end_date: object = Field(default=None, alias="endDate")
-    customer: _EmbeddedCustomer
+    # PushPress does not embed the customer; a relay may (its email is then used).
+    customer: _EmbeddedCustomer | None = None
 
 
 class _EnrollmentEvent(PlatformModel):
@@ -118,6 +124,17 @@ class _DeletedEnrollment(PlatformModel):
 class _EnrollmentDeletedEvent(PlatformModel):
     created: Instant
     data: _DeletedEnrollment
+
+
+class _Customer(_EmbeddedCustomer):
+    """The `data` of a customer event: the customer itself, so its id is required."""
+
+    id: PlatformRef
+
+
+class _CustomerEvent(PlatformModel):
+    created: Instant
+    data: _Customer
 
 
 class _DeletedCustomer(PlatformModel):
@@ -140,6 +157,13 @@ _MEMBERSHIP_PATHS: Final = {
     "status": "data.status",
     "cancellation_at": "data.endDate",
 }
+_PROFILE_PATHS: Final = {
+    "event_id": "$",
+    "updated_at": "created",
+    "member_id": "data.id",
+    "email": "data.email",
+    "name": "data.name",
+}
 
 
 class PushPressAdapter:
@@ -148,9 +172,11 @@ class PushPressAdapter:
     def translate(self, payload: object) -> Translation:
         event_type = validate_as(_Envelope, require_object(payload)).event
         event_id = derive_event_id(payload)
-        event: MembershipUpserted | MembershipDeleted
-        if event_type in ("enrollment.created", "enrollment.status.changed"):
-            event = _enrollment_changed(_validate_enrollment_event(payload), event_id)
+        event: MembershipUpserted | MembershipDeleted | MemberProfileUpdated
+        if event_type in ENROLLMENT_EVENTS:
+            event = _enrollment_changed(validate_as(_EnrollmentEvent, payload), event_id)
+        elif event_type in PROFILE_EVENTS:
+            event = _profile_updated(validate_as(_CustomerEvent, payload), event_id)
         elif event_type == "enrollment.deleted":
             deleted = validate_as(_EnrollmentDeletedEvent, payload)
             if deleted.data.customer_id is None:
@@ -175,20 +201,6 @@ class PushPressAdapter:
         return Translation(events=[event], source_event_id=event_id, source_event_type=event_type)
 
 
-def _validate_enrollment_event(payload: object) -> _EnrollmentEvent:
-    try:
-        return _EnrollmentEvent.model_validate(payload)
-    except ValidationError as error:
-        raise PayloadInvalid(
-            [
-                FieldError("data.customer.email", CUSTOMER_EMAIL_REQUIRED)
-                if problem.field == "data.customer" and problem.message == "Field required"
-                else problem
-                for problem in field_errors(error)
-            ]
-        ) from None
-
-
 def _enrollment_changed(enrollment_event: _EnrollmentEvent, event_id: str) -> MembershipUpserted:
     enrollment = enrollment_event.data
     _check_same_customer(enrollment.customer_id, enrollment.customer)
@@ -211,8 +223,6 @@ def _enrollment_deleted(
 ) -> MembershipUpserted:
     """A deleted enrollment that names its customer ends that customer's membership."""
     enrollment = deleted.data
-    if enrollment.customer is None:
-        raise PayloadInvalid.at("data.customer.email", CUSTOMER_EMAIL_REQUIRED)
     _check_same_customer(customer_id, enrollment.customer)
     return _membership_upserted(
         event_id,
@@ -229,20 +239,20 @@ def _membership_upserted(
     event_id: str,
     updated_at: datetime,
     member_id: str,
-    customer: _EmbeddedCustomer,
+    customer: _EmbeddedCustomer | None,
     plan_id: str | None,
     status: MembershipStatus,
     cancellation_at: datetime | None,
 ) -> MembershipUpserted:
-    name = customer.name or _CustomerName()
+    """Without an embedded customer the event has no email and no name: the stored ones stay."""
     return build_event(
         MembershipUpserted,
         {
             "event_id": event_id,
             "updated_at": updated_at,
             "member_id": member_id,
-            "email": customer.email,
-            "name": display_name(name.first, name.last),
+            "email": customer.email if customer else None,
+            "name": _full_name(customer.name) if customer else "",
             "plan_id": plan_id,
             "status": status,
             "cancellation_at": cancellation_at,
@@ -251,8 +261,27 @@ def _membership_upserted(
     )
 
 
-def _check_same_customer(customer_id: str, customer: _EmbeddedCustomer) -> None:
-    if customer.id is not None and customer.id != customer_id:
+def _profile_updated(customer_event: _CustomerEvent, event_id: str) -> MemberProfileUpdated:
+    customer = customer_event.data
+    return build_event(
+        MemberProfileUpdated,
+        {
+            "event_id": event_id,
+            "updated_at": customer_event.created,
+            "member_id": customer.id,
+            "email": customer.email,
+            "name": _full_name(customer.name),
+        },
+        paths=_PROFILE_PATHS,
+    )
+
+
+def _full_name(name: _CustomerName | None) -> str:
+    return display_name(name.first, name.last) if name else ""
+
+
+def _check_same_customer(customer_id: str, customer: _EmbeddedCustomer | None) -> None:
+    if customer is not None and customer.id is not None and customer.id != customer_id:
         raise PayloadInvalid.at("data.customer.id", "does not match data.customerId")
 
 
