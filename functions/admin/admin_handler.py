@@ -1,13 +1,387 @@
-"""Placeholder for ANY /v1/admin/{proxy+} (club admin API); answers 501 until written."""
+"""ANY /v1/admin/{proxy+}: the club Admin API (docs/admin-api.md).
+
+Routes parse the request (Powertools validation against the pydantic models) and hand it to one
+function of `access_core.admin_service`. Every answer is JSON: refusals name the problem, unknown
+routes are 404 and wrong methods 405, and the Kisi key never appears in a response or a log line.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+from functools import cache
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
+from access_core import admin_service as service
+from access_core import runtime
+from access_core.admin_models import (
+    ApiError,
+    ConnectionResponse,
+    EnabledLocksRequest,
+    KisiCredentialsRequest,
+    LocksResponse,
+    LockSyncResponse,
+    MemberAccessResponse,
+    SettingsRequest,
+    SettingsResponse,
+    StatusResponse,
+    WebhookSecretResponse,
+)
+from access_core.auth import Caller, claims_of
+from access_core.events import MAX_ID_LENGTH
+from access_core.responses import ServiceResponse, error_response
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+copy_config_to_registered_loggers(source_logger=logger, include={"access_core", "kisi_client"})
+
+MAX_BODY_BYTES = 64 * 1024
+TENANT = "/v1/admin/tenants/<tenant_id>"
+TAG = "Admin"
+ERROR_DESCRIPTIONS = {
+    400: "The body is not valid JSON",
+    401: "No usable token (no subject or no tenant claim)",
+    403: "The token has no admin role",
+    404: "Not this caller's tenant, or the tenant (or the object named) does not exist",
+    409: "The request conflicts with the tenant's state (see the error code)",
+    413: f"The body is over {MAX_BODY_BYTES} bytes",
+    415: "The body is not application/json",
+    422: "The request is invalid (every offending field is named); nothing was changed",
+    503: "Kisi could not be reached; nothing was changed (retry after Retry-After seconds)",
+}
 
 
-def handler(event: dict[str, object], context: object) -> dict[str, object]:
-    return {
-        "statusCode": 501,
-        "headers": {"content-type": "application/json"},
-        "body": json.dumps({"error": "not implemented"}),
+class BodyTooLarge(Exception):
+    pass
+
+
+def bounded_json(text: str) -> Any:
+    """The resolver's JSON body parser: refuses a body over the limit before parsing it."""
+    if len(text.encode()) > MAX_BODY_BYTES:
+        raise BodyTooLarge
+    return json.loads(text)
+
+
+app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=bounded_json)
+
+TenantId = Annotated[
+    str,
+    Path(
+        description="The club's tenant id; must be the token's tenant claim",
+        min_length=1,
+        max_length=MAX_ID_LENGTH,
+        pattern=r"^[\w.:@-]+$",
+    ),
+]
+
+
+def documented(
+    ok: type[BaseModel], description: str, *errors: int, body: bool = False
+) -> dict[int, OpenAPIResponse]:
+    """The route's responses for the OpenAPI document: `ok` on 200, ApiError otherwise."""
+    statuses = {401, 403, 404, 422, *errors} | ({400, 413, 415} if body else set())
+    responses: dict[int, OpenAPIResponse] = {
+        200: {"description": description, "content": {"application/json": {"model": ok}}}
     }
+    for status in sorted(statuses):
+        responses[status] = {
+            "description": ERROR_DESCRIPTIONS[status],
+            "content": {"application/json": {"model": ApiError}},
+        }
+    return responses
+
+
+def answer(response: ServiceResponse) -> Response[dict[str, Any]]:
+    return runtime.api_response(response)
+
+
+def caller() -> Caller:
+    verified: Caller = app.context["caller"]
+    return verified
+
+
+# ---- who may call: every route, including unknown ones ----------------------------------------
+
+
+def tenant_admins_only(
+    app: APIGatewayHttpResolver, next_middleware: NextMiddleware
+) -> Response[Any]:
+    verdict = service.authorize(
+        claims_of(app.current_event.raw_event), app.request.path_parameters.get("tenant_id")
+    )
+    if isinstance(verdict, ServiceResponse):
+        return answer(verdict)
+    app.context["caller"] = verdict
+    return next_middleware(app)
+
+
+app.use(middlewares=[tenant_admins_only])
+
+
+# ---- refusals as JSON -------------------------------------------------------------------------
+
+
+@app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
+def invalid_request(error: RequestValidationError) -> Response[dict[str, Any]]:
+    problems = error.errors()
+    malformed = next((p for p in problems if p.get("type") == "json_invalid"), None)
+    if malformed is not None:
+        detail = (malformed.get("ctx") or {}).get("error", "")
+        return answer(
+            error_response(400, "malformed_json", f"The body is not valid JSON ({detail}).")
+        )
+    fields = [
+        {
+            "field": ".".join(str(part) for part in problem.get("loc", ())),
+            "message": str(problem.get("msg", "")),
+            "type": str(problem.get("type", "")),
+        }
+        for problem in problems
+    ]
+    names = ", ".join(f["field"] for f in fields)
+    return answer(
+        error_response(
+            422, "invalid_request", f"Invalid request: {names}. Nothing was changed.", fields=fields
+        )
+    )
+
+
+@app.exception_handler(BodyTooLarge)  # type: ignore[untyped-decorator]
+def body_too_large(_: BodyTooLarge) -> Response[dict[str, Any]]:
+    return answer(
+        error_response(413, "payload_too_large", f"Bodies are limited to {MAX_BODY_BYTES} bytes.")
+    )
+
+
+@app.exception_handler(UnicodeDecodeError)  # type: ignore[untyped-decorator]
+def body_not_text(_: UnicodeDecodeError) -> Response[dict[str, Any]]:
+    return answer(error_response(400, "malformed_json", "The body is not UTF-8 text."))
+
+
+@app.exception_handler(RequestUnsupportedContentType)  # type: ignore[untyped-decorator]
+def unsupported_content_type(_: RequestUnsupportedContentType) -> Response[dict[str, Any]]:
+    return answer(
+        error_response(415, "unsupported_media_type", "Send the body as application/json.")
+    )
+
+
+@app.not_found
+def route_not_found(_: NotFoundError) -> Response[dict[str, Any]]:
+    method = app.current_event.http_method.upper()
+    path = app.current_event.path
+    allowed = sorted(
+        methods for pattern, methods in _route_methods().items() if pattern.fullmatch(path)
+    )
+    if allowed:
+        response = error_response(
+            405,
+            "method_not_allowed",
+            f"{method} is not supported here; use {', '.join(m for ms in allowed for m in ms)}.",
+        )
+        response.headers["Allow"] = ", ".join(sorted({m for ms in allowed for m in ms}))
+        return answer(response)
+    return answer(
+        error_response(404, "route_not_found", f"No route {method} {path}: see docs/admin-api.md.")
+    )
+
+
+@cache
+def _route_methods() -> dict[re.Pattern[str], tuple[str, ...]]:
+    """Each documented path (as a pattern) and its methods, from the resolver's own schema."""
+    paths = app.get_openapi_schema().model_dump(by_alias=True, exclude_none=True)["paths"]
+    return {
+        re.compile(re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(path))): tuple(
+            method.upper() for method in sorted(item)
+        )
+        for path, item in paths.items()
+    }
+
+
+@app.exception_handler(Exception)  # type: ignore[untyped-decorator]
+def unexpected(error: Exception) -> Response[dict[str, Any]]:
+    logger.exception("admin request failed", extra={"error_type": type(error).__name__})
+    return answer(
+        error_response(
+            500, "internal_error", "Something went wrong; nothing is known to have changed."
+        )
+    )
+
+
+# ---- settings ---------------------------------------------------------------------------------
+
+
+@app.get(
+    f"{TENANT}/settings",
+    tags=[TAG],
+    summary="Read the club's settings",
+    description="Platform, door access, pre-reservation window, default Kisi group, invitation "
+    "emails, revoke mode, Kisi connection state and every plan with its 24-hour flag and group. "
+    "Never includes the Kisi key (only its last 4 characters).",
+    responses=documented(SettingsResponse, "The settings"),
+)
+def get_settings(tenant_id: TenantId) -> Response[dict[str, Any]]:
+    return answer(service.get_settings(tenant_id, runtime.admin_dependencies()))
+
+
+@app.put(
+    f"{TENANT}/settings",
+    tags=[TAG],
+    summary="Create or update the club's settings and plan flags",
+    description="Replaces the settings (omitted optional fields take their defaults). `plans` "
+    "sets the 24-hour flag and Kisi group of the plans listed; others are left alone. A plan's "
+    "flags belong to whoever changed them last: this write is stamped now, so only a platform "
+    "plan.updated webhook with a newer updated_at overrides it, and an older one is ignored. "
+    "Plans whose effective access changed (flag, group, or the default group they use) have their "
+    "members re-evaluated. Settings and plans are written in one transaction: a 409 saves nothing.",
+    responses=documented(SettingsResponse, "The settings as saved", 409, body=True),
+)
+def put_settings(tenant_id: TenantId, settings: SettingsRequest) -> Response[dict[str, Any]]:
+    return answer(
+        service.save_settings(tenant_id, settings, caller(), runtime.admin_dependencies())
+    )
+
+
+# ---- Kisi credentials and the webhook secret --------------------------------------------------
+
+
+@app.put(
+    f"{TENANT}/kisi-credentials",
+    tags=[TAG],
+    summary="Connect Kisi: check an API key against Kisi, then store it (write-only)",
+    description="The key is checked with Kisi (GET /user, and GET /groups/{group_id} when a group "
+    "is given) before anything is stored. A refused key answers 422 kisi_key_invalid and changes "
+    "nothing; Kisi unreachable answers 503 and changes nothing. On success the key goes to SSM "
+    "Parameter Store (SecureString) and is never returned: responses show its last 4 characters. "
+    "Connecting re-evaluates every plan's members, so members changed while disconnected converge.",
+    responses=documented(ConnectionResponse, "Connected", 503, body=True),
+)
+def put_kisi_credentials(
+    tenant_id: TenantId, credentials: KisiCredentialsRequest
+) -> Response[dict[str, Any]]:
+    return answer(
+        service.connect_kisi(tenant_id, credentials, caller(), runtime.admin_dependencies())
+    )
+
+
+@app.delete(
+    f"{TENANT}/kisi-credentials",
+    tags=[TAG],
+    summary="Disconnect Kisi: delete the stored key and stop all Kisi traffic",
+    description="The tenant becomes disconnected first (the worker then skips its commands and "
+    "unlocks stop), then the key is deleted from SSM. Members stay pending until a key is "
+    "connected again.",
+    responses=documented(ConnectionResponse, "Disconnected"),
+)
+def delete_kisi_credentials(tenant_id: TenantId) -> Response[dict[str, Any]]:
+    return answer(service.disconnect_kisi(tenant_id, caller(), runtime.admin_dependencies()))
+
+
+@app.post(
+    f"{TENANT}/webhook-secret",
+    tags=[TAG],
+    summary="Generate (rotate) the webhook signing secret",
+    description="A new random secret replaces the old one at once. It is answered in this "
+    "response only (Cache-Control: no-store) and never again: configure it in the platform's "
+    "relay now. This is the only response that carries a secret.",
+    responses=documented(WebhookSecretResponse, "The new secret, shown once"),
+)
+def post_webhook_secret(tenant_id: TenantId) -> Response[dict[str, Any]]:
+    return answer(service.rotate_webhook_secret(tenant_id, caller(), runtime.admin_dependencies()))
+
+
+# ---- locks ------------------------------------------------------------------------------------
+
+
+@app.get(
+    f"{TENANT}/locks",
+    tags=[TAG],
+    summary="List the locks imported from Kisi",
+    description="Name, place, online, enabled (players may open it) and missing_in_kisi (gone "
+    "from Kisi at the last sync; never unlocked).",
+    responses=documented(LocksResponse, "The locks"),
+)
+def get_locks(tenant_id: TenantId) -> Response[dict[str, Any]]:
+    return answer(service.list_locks(tenant_id, runtime.admin_dependencies()))
+
+
+@app.post(
+    f"{TENANT}/locks/sync",
+    tags=[TAG],
+    summary="Import the lock list from Kisi",
+    description="Reads every lock Kisi lists for the key (250 a page), keeps each known lock's "
+    "enabled flag, and marks locks Kisi no longer lists as missing_in_kisi (kept, never "
+    "unlocked). 409 when Kisi is not connected or refuses the stored key.",
+    responses=documented(LockSyncResponse, "What the sync found", 409, 503),
+)
+def post_locks_sync(tenant_id: TenantId) -> Response[dict[str, Any]]:
+    return answer(service.sync_locks(tenant_id, caller(), runtime.admin_dependencies()))
+
+
+@app.put(
+    f"{TENANT}/locks/enabled",
+    tags=[TAG],
+    summary="Choose the locks players may open",
+    description="Enables exactly the locks listed and disables the others. All or nothing: an "
+    "unknown lock id refuses the request (422 unknown_locks naming them) and nothing changes.",
+    responses=documented(LocksResponse, "The locks after the change", body=True),
+)
+def put_locks_enabled(
+    tenant_id: TenantId, selection: EnabledLocksRequest
+) -> Response[dict[str, Any]]:
+    return answer(
+        service.set_enabled_locks(tenant_id, selection, caller(), runtime.admin_dependencies())
+    )
+
+
+# ---- status and troubleshooting ---------------------------------------------------------------
+
+
+@app.get(
+    f"{TENANT}/status",
+    tags=[TAG],
+    summary="Connection, last syncs, member counts and the dead-letter queue",
+    description="Member counts come from one paged Query over the tenant's members (a "
+    "projection; it reads about 1 unit per 8 KB of member items). The dead-letter queue is "
+    "shared by every tenant: its depth is the total, or null when not configured.",
+    responses=documented(StatusResponse, "The status"),
+)
+def get_status(tenant_id: TenantId) -> Response[dict[str, Any]]:
+    return answer(service.get_status(tenant_id, runtime.admin_dependencies()))
+
+
+@app.get(
+    f"{TENANT}/members/<member_id>/access",
+    tags=[TAG],
+    summary="Why does this member have (or not have) door access?",
+    description="The access decision now with its reason and explanation, the platform data it "
+    "used (member and plan), what Kisi was last told (grants, sync state, last error, last "
+    "synced) and what the worker still has to write.",
+    responses=documented(MemberAccessResponse, "The explanation"),
+)
+def get_member_access(
+    tenant_id: TenantId,
+    member_id: Annotated[str, Path(min_length=1, max_length=MAX_ID_LENGTH)],
+) -> Response[dict[str, Any]]:
+    return answer(service.explain_member_access(tenant_id, member_id, runtime.admin_dependencies()))
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -6,6 +6,9 @@ from collections.abc import Iterator
 import pytest
 from moto import mock_aws
 
+from kisi_emulator.server import RunningEmulator
+from kisi_emulator.testing import running_emulator
+
 FAKE_AWS_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -55,3 +58,10 @@ def all_logs() -> Iterator[LogCapture]:
     yield capture
     for logger in loggers:
         logger.removeHandler(capture)
+
+
+@pytest.fixture
+def kisi() -> Iterator[RunningEmulator]:
+    """The Kisi emulator on loopback, without its rate limit."""
+    with running_emulator() as running:
+        yield running

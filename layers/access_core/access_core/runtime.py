@@ -4,6 +4,7 @@ every warm invocation. Handlers take what they need from here and pass it to a s
 from __future__ import annotations
 
 import base64
+import os
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import cache
@@ -20,6 +21,7 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 
+from access_core.admin_service import ADMIN_KISI_RETRY_POLICY, AdminDependencies
 from access_core.config import settings
 from access_core.domain import Tenant
 from access_core.kisi_gateway import KisiMembershipGateway, worker_kisi_client
@@ -29,6 +31,7 @@ from access_core.sqs_queue import SqsCommandQueue
 from access_core.ssm_secrets import SsmSecretStore
 from access_core.webhook_service import WebhookDependencies
 from access_core.worker_service import WorkerDependencies
+from kisi_client import KisiClient
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -181,3 +184,41 @@ def reset() -> None:
         worker_dependencies,
     ):
         cached.cache_clear()
+
+
+def command_dead_letter_depth() -> int | None:
+    """Messages in the command DLQ (shared by all tenants); None when COMMAND_DLQ_URL is unset."""
+    queue_url = os.environ.get("COMMAND_DLQ_URL")
+    if not queue_url:
+        return None
+    attributes = sqs_client().get_queue_attributes(
+        QueueUrl=queue_url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return int(attributes.get("ApproximateNumberOfMessages", 0)) + int(
+        attributes.get("ApproximateNumberOfMessagesNotVisible", 0)
+    )
+
+
+def admin_dependencies() -> AdminDependencies:
+    """Built per invocation from the cached clients (cheap; nothing here holds state)."""
+    config = settings()
+
+    def kisi_for_key(api_key: str, pacer_key: str | None) -> KisiClient:
+        return KisiClient(
+            api_key,
+            base_url=config.kisi_base_url,
+            integration_contact=config.kisi_integration_contact or None,
+            retry=ADMIN_KISI_RETRY_POLICY,
+            pacer_key=pacer_key,
+        )
+
+    return AdminDependencies(
+        repository=repository(),
+        queue=command_queue(),
+        secrets=secret_store(),
+        kisi_for_key=kisi_for_key,
+        metrics=PowertoolsMetricsSink(Metrics()),
+        clock=utc_now,
+        dead_letter_depth=command_dead_letter_depth,
+    )

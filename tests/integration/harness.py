@@ -1,0 +1,225 @@
+"""Pieces shared by the integration tests: one club on an in-process stack (real handlers, moto,
+the Kisi emulator), its Kisi seed, and the platform events it sends."""
+
+import json
+import os
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from access_core import runtime
+from access_core.domain import Member, Tenant
+from kisi_emulator.server import RunningEmulator
+from local_runtime.in_process import HttpResult, InProcessStack
+from local_runtime.lambda_events import http_api_event
+
+TENANT_ID = "club-1"
+API_KEY = "kisi-test-key-0123456789abcdef"
+ADMIN_EMAIL = "owner@club.example"
+UNMANAGED_EMAIL = "coach@club.example"
+GOLD_PLAN = "gold-24h"
+DAY_PASS_PLAN = "day-pass"
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class Club:
+    """One club: its stack, its Kisi organisation and the platform events it sends."""
+
+    stack: InProcessStack
+    kisi: RunningEmulator
+    organization_id: int
+    group_id: int
+    other_group_id: int
+    webhook_secret: str
+    unmanaged_user_id: int
+
+    def post(self, event_type: str, data: dict[str, Any], event_id: str | None = None) -> Any:
+        envelope = {"id": event_id or f"evt-{uuid.uuid4().hex}", "type": event_type, "data": data}
+        return self.post_platform("canonical", envelope)
+
+    def post_platform(self, platform: str, body: bytes | dict[str, Any]) -> Any:
+        """Post a body in `platform`'s own format (signed), e.g. a sample file's bytes."""
+        return self.stack.post_webhook(platform, TENANT_ID, body, secret=self.webhook_secret)
+
+    def membership(
+        self,
+        member_id: str,
+        email: str,
+        status: str,
+        updated_at: datetime,
+        plan_id: str | None = GOLD_PLAN,
+        cancellation_at: datetime | None = None,
+        event_id: str | None = None,
+    ) -> Any:
+        data: dict[str, Any] = {
+            "member_id": member_id,
+            "email": email,
+            "name": member_id.title(),
+            "plan_id": plan_id,
+            "status": status,
+            "updated_at": updated_at.isoformat(),
+        }
+        if cancellation_at is not None:
+            data["cancellation_at"] = cancellation_at.isoformat()
+        return self.post("membership.upserted", data, event_id)
+
+    def plan(
+        self, plan_id: str, has_24h_access: bool, updated_at: datetime, group_id: int | None = None
+    ) -> Any:
+        data = {
+            "plan_id": plan_id,
+            "name": plan_id,
+            "has_24h_access": has_24h_access,
+            "kisi_group_id": group_id,
+            "updated_at": updated_at.isoformat(),
+        }
+        return self.post("plan.updated", data)
+
+    def stored_member(self, member_id: str) -> Member:
+        member = runtime.repository().get_member(TENANT_ID, member_id)
+        assert member is not None
+        return member
+
+    def stack_tenant(self) -> Tenant:
+        tenant = runtime.repository().get_tenant(TENANT_ID)
+        assert tenant is not None
+        return tenant
+
+    def stack_audit(self) -> list[dict[str, Any]]:
+        """The tenant's audit entries, newest first."""
+        return runtime.repository().list_audit(TENANT_ID)
+
+    def converge(self) -> int:
+        return self.stack.drain_commands()
+
+    # ---- what Kisi holds -------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        return self.kisi.emulator.snapshot(self.organization_id)
+
+    def users_by_email(self) -> dict[str, list[dict[str, Any]]]:
+        users: dict[str, list[dict[str, Any]]] = {}
+        for user in self.snapshot()["users"]:
+            users.setdefault(user["email"].lower(), []).append(user)
+        return users
+
+    def group_assignments(self, group_id: int | None = None) -> dict[str, dict[str, Any]]:
+        """Assignments of the group by the assignee's email."""
+        wanted = group_id or self.group_id
+        snapshot = self.snapshot()
+        emails = {u["id"]: u["email"].lower() for u in snapshot["users"]}
+        return {
+            emails[a["assignee_id"]]: a
+            for a in snapshot["role_assignments"]
+            if a["applies_to_id"] == wanted
+        }
+
+    def group_emails(self, group_id: int | None = None) -> set[str]:
+        return set(self.group_assignments(group_id))
+
+
+def seed_kisi(kisi: RunningEmulator) -> dict[str, Any]:
+    document = {
+        "admins": [{"ref": "owner", "email": ADMIN_EMAIL}],
+        "organizations": [
+            {
+                "ref": "club",
+                "name": "Test Club",
+                "api_keys": [{"key": API_KEY, "admin": "owner"}],
+                "places": [{"ref": "hq", "name": "Clubhouse"}],
+                "locks": [{"ref": "front", "name": "Front Door", "place": "hq"}],
+                "groups": [
+                    {"ref": "24h", "name": "24h Members", "place": "hq", "locks": ["front"]},
+                    {"ref": "vip", "name": "VIP", "place": "hq", "locks": ["front"]},
+                ],
+                "users": [{"ref": "coach", "email": UNMANAGED_EMAIL, "name": "Coach"}],
+                "role_assignments": [{"user": "coach", "group": "24h"}],
+            }
+        ],
+    }
+    return kisi.emulator.seed(document)["organizations"]["club"]
+
+
+def make_club(kisi: RunningEmulator, **tenant_settings: Any) -> Club:
+    seeded = seed_kisi(kisi)
+    stack = InProcessStack.create(kisi.base_url)
+    secret = stack.add_tenant(
+        TENANT_ID, api_key=API_KEY, kisi_group_id=seeded["groups"]["24h"], **tenant_settings
+    )
+    club = Club(
+        stack=stack,
+        kisi=kisi,
+        organization_id=seeded["id"],
+        group_id=seeded["groups"]["24h"],
+        other_group_id=seeded["groups"]["vip"],
+        webhook_secret=secret,
+        unmanaged_user_id=seeded["users"]["coach"],
+    )
+    club.plan(GOLD_PLAN, True, T0 - timedelta(days=30))
+    club.plan(DAY_PASS_PLAN, False, T0 - timedelta(days=30))
+    club.converge()
+    kisi.emulator.reset_counts()
+    return club
+
+
+@contextmanager
+def restored_environment() -> Iterator[None]:
+    """Put the process environment (and the handlers' cached clients) back afterwards."""
+    saved = dict(os.environ)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        runtime.reset()
+
+
+# ---- the Admin API -----------------------------------------------------------------------------
+
+ADMIN_ROUTE_KEY = "ANY /v1/admin/{proxy+}"
+
+
+def admin_claims(
+    tenant_id: str = TENANT_ID, subject: str = "admin-7", roles: str = "[admin]"
+) -> dict[str, str]:
+    """Claims as API Gateway's JWT authorizer passes them (a list claim flattened to text)."""
+    return {"sub": subject, "tenant_id": tenant_id, "roles": roles}
+
+
+@dataclass
+class AdminApi:
+    """Calls the Admin function in-process, as API Gateway would for `/v1/admin/tenants/{id}`."""
+
+    stack: InProcessStack
+    tenant_id: str = TENANT_ID
+
+    def __call__(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        claims: Mapping[str, Any] | Literal["admin"] | None = "admin",
+        query: Mapping[str, str] | None = None,
+        raw_body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> HttpResult:
+        full_path = f"/v1/admin/tenants/{self.tenant_id}{path}"
+        payload = raw_body if raw_body is not None else None
+        if payload is None and body is not None:
+            payload = json.dumps(body).encode()
+        event = http_api_event(
+            method=method,
+            route_key=ADMIN_ROUTE_KEY,
+            path=full_path,
+            path_parameters={"proxy": full_path.removeprefix("/v1/admin/")},
+            query=query,
+            headers={"content-type": "application/json", **(headers or {})},
+            body=payload,
+            jwt_claims=admin_claims(self.tenant_id) if claims == "admin" else claims,
+        )
+        return self.stack.invoke_http("AdminFunction", event)
