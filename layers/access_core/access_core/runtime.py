@@ -1,5 +1,9 @@
 """Wiring for the Lambda handlers: AWS clients and adapters built once per cold start and reused by
-every warm invocation. Handlers take what they need from here and pass it to a service."""
+every warm invocation. Handlers take what they need from here and pass it to a service.
+
+Each `<function>_dependencies()` imports its service (and the Kisi client, Powertools idempotency)
+when first called, so that a function's cold start imports only what that function uses
+(bench/cold_start.py measures it)."""
 
 from __future__ import annotations
 
@@ -15,28 +19,28 @@ from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
 
-from access_core.admin_service import ADMIN_KISI_RETRY_POLICY, AdminDependencies
 from access_core.config import settings
-from access_core.domain import Tenant
-from access_core.kisi_gateway import KisiMembershipGateway, worker_kisi_client
 from access_core.repository import BridgeRepository
 from access_core.responses import ServiceResponse
 from access_core.sqs_queue import SqsCommandQueue
 from access_core.ssm_secrets import SsmSecretStore
-from access_core.webhook_service import WebhookDependencies
-from access_core.worker_service import WorkerDependencies
-from kisi_client import KisiClient
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+    )
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_sqs.client import SQSClient
     from mypy_boto3_ssm.client import SSMClient
+
+    from access_core.admin_service import AdminDependencies
+    from access_core.domain import Tenant
+    from access_core.kisi_gateway import KisiMembershipGateway
+    from access_core.webhook_service import WebhookDependencies
+    from access_core.worker_service import WorkerDependencies
+    from kisi_client import KisiClient
 
 WEBHOOK_IDEMPOTENCY_SECONDS = 24 * 60 * 60
 
@@ -96,6 +100,8 @@ class PowertoolsIdempotencyGuard:
     def run_once(
         self, key: Mapping[str, str], work: Callable[[], dict[str, Any]]
     ) -> dict[str, Any]:
+        from aws_lambda_powertools.utilities.idempotency import idempotent_function
+
         @idempotent_function(  # type: ignore[untyped-decorator]
             data_keyword_argument="event_key",
             persistence_store=self._persistence,
@@ -110,6 +116,11 @@ class PowertoolsIdempotencyGuard:
 
 @cache
 def webhook_idempotency() -> PowertoolsIdempotencyGuard:
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+    )
+
     persistence = DynamoDBPersistenceLayer(
         table_name=settings().idempotency_table_name, boto3_client=dynamodb_client()
     )
@@ -139,6 +150,8 @@ def lower_case_headers(event: BaseProxyEvent) -> dict[str, str]:
 
 @cache
 def webhook_dependencies() -> WebhookDependencies:
+    from access_core.webhook_service import WebhookDependencies
+
     return WebhookDependencies(
         repository=repository(),
         queue=command_queue(),
@@ -151,6 +164,9 @@ def webhook_dependencies() -> WebhookDependencies:
 
 @cache
 def worker_dependencies() -> WorkerDependencies:
+    from access_core.kisi_gateway import KisiMembershipGateway, worker_kisi_client
+    from access_core.worker_service import WorkerDependencies
+
     config = settings()
 
     def kisi_for(tenant: Tenant, api_key: str) -> KisiMembershipGateway:
@@ -202,6 +218,9 @@ def command_dead_letter_depth() -> int | None:
 
 def admin_dependencies() -> AdminDependencies:
     """Built per invocation from the cached clients (cheap; nothing here holds state)."""
+    from access_core.admin_service import ADMIN_KISI_RETRY_POLICY, AdminDependencies
+    from kisi_client import KisiClient
+
     config = settings()
 
     def kisi_for_key(api_key: str, pacer_key: str | None) -> KisiClient:
