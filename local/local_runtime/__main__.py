@@ -15,6 +15,8 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Iterator
+from typing import TextIO
 
 import httpx
 
@@ -62,14 +64,49 @@ def _schedule(arguments: argparse.Namespace) -> int:
 
 
 def _demo(arguments: argparse.Namespace) -> int:
-    from local_runtime.demo_scenario import DemoScenario
+    from local_runtime.demo_scenario import DemoScenario, Transcript
 
     if arguments.url:
         return 0 if DemoScenario(arguments.url).run() else 1
-    config = LocalStackConfig(port=0, run_schedules=False)
-    with LocalStack(config) as stack:
-        print(f"(a local stack of its own at {stack.base_url})", flush=True)
-        return 0 if DemoScenario(stack.base_url).run() else 1
+    # The stack runs in this process: its functions' log lines and metrics go to a file, so that
+    # the terminal shows the transcript alone.
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
+    log_path = STATE_DIR / "demo-stack.log"
+    with _terminal() as terminal, log_path.open("w") as log, _output_to(log):
+
+        def show(line: str) -> None:
+            print(line, file=terminal, flush=True)
+
+        config = LocalStackConfig(port=0, run_schedules=False)
+        with LocalStack(config) as stack:
+            show(f"(a local stack of its own at {stack.base_url}; its logs: {log_path})")
+            return 0 if DemoScenario(stack.base_url, Transcript(out=show)).run() else 1
+
+
+@contextlib.contextmanager
+def _terminal() -> Iterator[TextIO]:
+    """This process's standard output as it is now, even after `_output_to` moves fd 1."""
+    sys.stdout.flush()
+    with os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1) as terminal:
+        yield terminal
+
+
+@contextlib.contextmanager
+def _output_to(log: TextIO) -> Iterator[None]:
+    """Send file descriptors 1 and 2 (whoever writes them: print, loggers, threads) to `log`."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    os.dup2(log.fileno(), 1)
+    os.dup2(log.fileno(), 2)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        for fd, copy in zip((1, 2), saved, strict=True):
+            os.dup2(copy, fd)
+            os.close(copy)
 
 
 def main(argv: list[str] | None = None) -> int:
