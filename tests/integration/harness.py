@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+import boto3
+
 from access_core import runtime
 from access_core.domain import Member, Tenant
 from kisi_emulator.server import RunningEmulator
-from local_runtime.in_process import HttpResult, InProcessStack
+from local_runtime.in_process import SSM_PREFIX, HttpResult, InProcessStack
 from local_runtime.lambda_events import http_api_event
 
 TENANT_ID = "club-1"
@@ -223,3 +225,40 @@ class AdminApi:
             jwt_claims=admin_claims(self.tenant_id) if claims == "admin" else claims,
         )
         return self.stack.invoke_http("AdminFunction", event)
+
+
+def player_claims(tenant_id: str = TENANT_ID, subject: str = "player-3") -> dict[str, str]:
+    """A mobile-app player's claims: a subject and a tenant, no admin role."""
+    return {"sub": subject, "tenant_id": tenant_id, "roles": "[player]"}
+
+
+def stack_state(stack: InProcessStack) -> dict[str, Any]:
+    """Everything a request could change, for before/after comparisons: every item of the bridge
+    table (all tenants, audit included), every SSM parameter under the stack's prefix (decrypted)
+    and the depth of every queue."""
+    dynamodb = boto3.client("dynamodb")
+    items: list[dict[str, Any]] = []
+    for page in dynamodb.get_paginator("scan").paginate(
+        TableName=stack.resources.table_names["BridgeTable"]
+    ):
+        items.extend(page["Items"])
+    parameters: dict[str, str] = {}
+    for page in stack.ssm.get_paginator("get_parameters_by_path").paginate(
+        Path=SSM_PREFIX, Recursive=True, WithDecryption=True
+    ):
+        parameters |= {p["Name"]: p["Value"] for p in page["Parameters"]}
+    return {
+        "items": sorted(items, key=lambda item: (item["PK"]["S"], item["SK"]["S"])),
+        "parameters": parameters,
+        "queues": {name: stack.queue_depth(name) for name in sorted(stack.resources.queue_urls)},
+    }
+
+
+def secret_parameters(stack: InProcessStack, tenant_id: str = TENANT_ID) -> dict[str, str]:
+    """The tenant's SSM parameters by their last name part (kisi-api-key, webhook-secret)."""
+    prefix = f"{SSM_PREFIX}/tenants/{tenant_id}/"
+    return {
+        name.removeprefix(prefix): value
+        for name, value in stack_state(stack)["parameters"].items()
+        if name.startswith(prefix)
+    }
