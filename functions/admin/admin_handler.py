@@ -7,24 +7,14 @@ routes are 404 and wrong methods 405, and the Kisi key never appears in a respon
 
 from __future__ import annotations
 
-import json
-import re
-from functools import cache
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
-from aws_lambda_powertools.event_handler.openapi.exceptions import (
-    RequestUnsupportedContentType,
-    RequestValidationError,
-)
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
 
 from access_core import admin_service as service
 from access_core import runtime
@@ -43,41 +33,33 @@ from access_core.admin_models import (
 )
 from access_core.auth import Caller, claims_of
 from access_core.events import MAX_ID_LENGTH
-from access_core.responses import ServiceResponse, error_response
+from access_core.http_api import (
+    BODY_ERROR_DESCRIPTIONS,
+    ResponseDocs,
+    install_json_errors,
+    json_resolver,
+)
+from access_core.responses import ServiceResponse
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 copy_config_to_registered_loggers(source_logger=logger, include={"access_core", "kisi_client"})
 
-MAX_BODY_BYTES = 64 * 1024
 TENANT = "/v1/admin/tenants/<tenant_id>"
 TAG = "Admin"
 ERROR_DESCRIPTIONS = {
-    400: "The body is not valid JSON",
+    **BODY_ERROR_DESCRIPTIONS,
     401: "No usable token (no subject or no tenant claim)",
     403: "The token has no admin role",
     404: "Not this caller's tenant, or the tenant (or the object named) does not exist",
     409: "The request conflicts with the tenant's state (see the error code)",
-    413: f"The body is over {MAX_BODY_BYTES} bytes",
-    415: "The body is not application/json",
     422: "The request is invalid (every offending field is named); nothing was changed",
     503: "Kisi could not be reached; nothing was changed (retry after Retry-After seconds)",
 }
 
-
-class BodyTooLarge(Exception):
-    pass
-
-
-def bounded_json(text: str) -> Any:
-    """The resolver's JSON body parser: refuses a body over the limit before parsing it."""
-    if len(text.encode()) > MAX_BODY_BYTES:
-        raise BodyTooLarge
-    return json.loads(text)
-
-
-app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=bounded_json)
+app = json_resolver()
+install_json_errors(app, logger=logger, api_name="admin", docs="docs/admin-api.md")
 
 TenantId = Annotated[
     str,
@@ -89,21 +71,7 @@ TenantId = Annotated[
     ),
 ]
 
-
-def documented(
-    ok: type[BaseModel], description: str, *errors: int, body: bool = False
-) -> dict[int, OpenAPIResponse]:
-    """The route's responses for the OpenAPI document: `ok` on 200, ApiError otherwise."""
-    statuses = {401, 403, 404, 422, *errors} | ({400, 413, 415} if body else set())
-    responses: dict[int, OpenAPIResponse] = {
-        200: {"description": description, "content": {"application/json": {"model": ok}}}
-    }
-    for status in sorted(statuses):
-        responses[status] = {
-            "description": ERROR_DESCRIPTIONS[status],
-            "content": {"application/json": {"model": ApiError}},
-        }
-    return responses
+documented = ResponseDocs(ApiError, ERROR_DESCRIPTIONS, frozenset({401, 403, 404, 422})).documented
 
 
 def answer(response: ServiceResponse) -> Response[dict[str, Any]]:
@@ -131,95 +99,6 @@ def tenant_admins_only(
 
 
 app.use(middlewares=[tenant_admins_only])
-
-
-# ---- refusals as JSON -------------------------------------------------------------------------
-
-
-@app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
-def invalid_request(error: RequestValidationError) -> Response[dict[str, Any]]:
-    problems = error.errors()
-    malformed = next((p for p in problems if p.get("type") == "json_invalid"), None)
-    if malformed is not None:
-        detail = (malformed.get("ctx") or {}).get("error", "")
-        return answer(
-            error_response(400, "malformed_json", f"The body is not valid JSON ({detail}).")
-        )
-    fields = [
-        {
-            "field": ".".join(str(part) for part in problem.get("loc", ())),
-            "message": str(problem.get("msg", "")),
-            "type": str(problem.get("type", "")),
-        }
-        for problem in problems
-    ]
-    names = ", ".join(f["field"] for f in fields)
-    return answer(
-        error_response(
-            422, "invalid_request", f"Invalid request: {names}. Nothing was changed.", fields=fields
-        )
-    )
-
-
-@app.exception_handler(BodyTooLarge)  # type: ignore[untyped-decorator]
-def body_too_large(_: BodyTooLarge) -> Response[dict[str, Any]]:
-    return answer(
-        error_response(413, "payload_too_large", f"Bodies are limited to {MAX_BODY_BYTES} bytes.")
-    )
-
-
-@app.exception_handler(UnicodeDecodeError)  # type: ignore[untyped-decorator]
-def body_not_text(_: UnicodeDecodeError) -> Response[dict[str, Any]]:
-    return answer(error_response(400, "malformed_json", "The body is not UTF-8 text."))
-
-
-@app.exception_handler(RequestUnsupportedContentType)  # type: ignore[untyped-decorator]
-def unsupported_content_type(_: RequestUnsupportedContentType) -> Response[dict[str, Any]]:
-    return answer(
-        error_response(415, "unsupported_media_type", "Send the body as application/json.")
-    )
-
-
-@app.not_found
-def route_not_found(_: NotFoundError) -> Response[dict[str, Any]]:
-    method = app.current_event.http_method.upper()
-    path = app.current_event.path
-    allowed = sorted(
-        methods for pattern, methods in _route_methods().items() if pattern.fullmatch(path)
-    )
-    if allowed:
-        response = error_response(
-            405,
-            "method_not_allowed",
-            f"{method} is not supported here; use {', '.join(m for ms in allowed for m in ms)}.",
-        )
-        response.headers["Allow"] = ", ".join(sorted({m for ms in allowed for m in ms}))
-        return answer(response)
-    return answer(
-        error_response(404, "route_not_found", f"No route {method} {path}: see docs/admin-api.md.")
-    )
-
-
-@cache
-def _route_methods() -> dict[re.Pattern[str], tuple[str, ...]]:
-    """Each documented path (as a pattern) and its methods, from the resolver's own schema."""
-    paths = app.get_openapi_schema().model_dump(by_alias=True, exclude_none=True)["paths"]
-    return {
-        re.compile(re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(path))): tuple(
-            method.upper() for method in sorted(item)
-        )
-        for path, item in paths.items()
-    }
-
-
-@app.exception_handler(Exception)  # type: ignore[untyped-decorator]
-def unexpected(error: Exception) -> Response[dict[str, Any]]:
-    logger.exception("admin request failed", extra={"error_type": type(error).__name__})
-    return answer(
-        error_response(
-            500, "internal_error", "Something went wrong; nothing is known to have changed."
-        )
-    )
 
 
 # ---- settings ---------------------------------------------------------------------------------

@@ -1,0 +1,163 @@
+"""What the JSON HTTP APIs (Admin, Unlock) share: a resolver with request validation and a bounded
+JSON body parser, the OpenAPI description of each route's answers, and the handlers that turn
+every refusal (invalid request, body too large or not JSON, unknown route, wrong method, crash)
+into a JSON error with a machine-readable `error` code and a human `message`.
+
+Handlers build their resolver with `json_resolver()`, then `install_json_errors(...)` once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from pydantic import BaseModel
+
+from access_core.responses import error_response
+from access_core.runtime import api_response
+
+MAX_BODY_BYTES = 64 * 1024
+BODY_STATUSES = frozenset({400, 413, 415})
+BODY_ERROR_DESCRIPTIONS: Mapping[int, str] = {
+    400: "The body is not valid JSON",
+    413: f"The body is over {MAX_BODY_BYTES} bytes",
+    415: "The body is not application/json",
+}
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def bounded_json(text: str) -> Any:
+    """The resolver's JSON body parser: refuses a body over the limit before parsing it."""
+    if len(text.encode()) > MAX_BODY_BYTES:
+        raise BodyTooLarge
+    return json.loads(text)
+
+
+def json_resolver() -> APIGatewayHttpResolver:
+    """An HTTP API (payload 2.0) resolver validating requests against the routes' models."""
+    return APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=bounded_json)
+
+
+@dataclass(frozen=True)
+class ResponseDocs:
+    """How one API documents its routes' answers in the OpenAPI document: `error_model` for every
+    refusal, described by `descriptions`; `always` are the statuses every route can answer."""
+
+    error_model: type[BaseModel]
+    descriptions: Mapping[int, str]
+    always: frozenset[int]
+
+    def documented(
+        self, ok: type[BaseModel], description: str, *errors: int, body: bool = False
+    ) -> dict[int, OpenAPIResponse]:
+        """The route's responses: `ok` on 200, the error model on each refusal status."""
+        statuses = {*self.always, *errors} | (BODY_STATUSES if body else set())
+        responses: dict[int, OpenAPIResponse] = {
+            200: {"description": description, "content": {"application/json": {"model": ok}}}
+        }
+        for status in sorted(statuses):
+            responses[status] = {
+                "description": self.descriptions[status],
+                "content": {"application/json": {"model": self.error_model}},
+            }
+        return responses
+
+
+CRASH_MESSAGE = "Something went wrong; nothing is known to have changed."
+
+
+def install_json_errors(
+    app: APIGatewayHttpResolver,
+    *,
+    logger: Logger,
+    api_name: str,
+    docs: str,
+    crash_message: str = CRASH_MESSAGE,
+) -> None:
+    """Answer every refusal of `app` as JSON: 400 (malformed JSON, not UTF-8), 413, 415, 422 with
+    every offending field, 404 for an unknown route (naming `docs`), 405 with `Allow` for a known
+    path and another method, and 500 for anything unexpected (logged, without the request)."""
+
+    def answer(status: int, error: str, message: str, **extra: Any) -> Response[dict[str, Any]]:
+        return api_response(error_response(status, error, message, **extra))
+
+    @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
+    def invalid_request(error: RequestValidationError) -> Response[dict[str, Any]]:
+        problems = error.errors()
+        malformed = next((p for p in problems if p.get("type") == "json_invalid"), None)
+        if malformed is not None:
+            detail = (malformed.get("ctx") or {}).get("error", "")
+            return answer(400, "malformed_json", f"The body is not valid JSON ({detail}).")
+        fields = [
+            {
+                "field": ".".join(str(part) for part in problem.get("loc", ())),
+                "message": str(problem.get("msg", "")),
+                "type": str(problem.get("type", "")),
+            }
+            for problem in problems
+        ]
+        names = ", ".join(f["field"] for f in fields)
+        return answer(
+            422, "invalid_request", f"Invalid request: {names}. Nothing was changed.", fields=fields
+        )
+
+    @app.exception_handler(BodyTooLarge)  # type: ignore[untyped-decorator]
+    def body_too_large(_: BodyTooLarge) -> Response[dict[str, Any]]:
+        return answer(413, "payload_too_large", f"Bodies are limited to {MAX_BODY_BYTES} bytes.")
+
+    @app.exception_handler(UnicodeDecodeError)  # type: ignore[untyped-decorator]
+    def body_not_text(_: UnicodeDecodeError) -> Response[dict[str, Any]]:
+        return answer(400, "malformed_json", "The body is not UTF-8 text.")
+
+    @app.exception_handler(RequestUnsupportedContentType)  # type: ignore[untyped-decorator]
+    def unsupported_content_type(_: RequestUnsupportedContentType) -> Response[dict[str, Any]]:
+        return answer(415, "unsupported_media_type", "Send the body as application/json.")
+
+    @cache
+    def route_methods() -> dict[re.Pattern[str], tuple[str, ...]]:
+        """Each documented path (as a pattern) and its methods, from the resolver's own schema."""
+        paths = app.get_openapi_schema().model_dump(by_alias=True, exclude_none=True)["paths"]
+        return {
+            re.compile(re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(path))): tuple(
+                method.upper() for method in sorted(item)
+            )
+            for path, item in paths.items()
+        }
+
+    @app.not_found
+    def route_not_found(_: NotFoundError) -> Response[dict[str, Any]]:
+        method = app.current_event.http_method.upper()
+        path = app.current_event.path
+        matching = sorted(
+            methods for pattern, methods in route_methods().items() if pattern.fullmatch(path)
+        )
+        allowed = [name for methods in matching for name in methods]
+        if allowed:
+            response = error_response(
+                405,
+                "method_not_allowed",
+                f"{method} is not supported here; use {', '.join(allowed)}.",
+            )
+            response.headers["Allow"] = ", ".join(sorted(set(allowed)))
+            return api_response(response)
+        return answer(404, "route_not_found", f"No route {method} {path}: see {docs}.")
+
+    @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
+    def unexpected(error: Exception) -> Response[dict[str, Any]]:
+        logger.exception(f"{api_name} request failed", extra={"error_type": type(error).__name__})
+        return answer(500, "internal_error", crash_message)
