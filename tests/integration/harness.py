@@ -262,3 +262,30 @@ def secret_parameters(stack: InProcessStack, tenant_id: str = TENANT_ID) -> dict
         for name, value in stack_state(stack)["parameters"].items()
         if name.startswith(prefix)
     }
+
+
+def seed_kisi_locks(club: Club, count: int, place: str = "Annex") -> list[int]:
+    """`count` more locks in a new place of the club's Kisi organisation; their ids in order."""
+    document = {
+        "organizations": [
+            {
+                "ref": "club",
+                "id": club.organization_id,
+                "places": [{"ref": place, "name": place}],
+                "locks": [
+                    {"ref": f"{place}-{n}", "name": f"{place} door {n:03}", "place": place}
+                    for n in range(count)
+                ],
+            }
+        ]
+    }
+    seeded = club.kisi.emulator.seed(document)["organizations"]["club"]
+    return [seeded["locks"][f"{place}-{n}"] for n in range(count)]
+
+
+def delete_kisi_lock(club: Club, lock_id: int) -> None:
+    """A lock deleted in Kisi's dashboard. The emulator (like the API subset we use) has no call
+    for it, so this reaches into its state, under its lock."""
+    emulator = club.kisi.emulator
+    with emulator._lock:
+        del emulator._state.organization(club.organization_id).locks[lock_id]

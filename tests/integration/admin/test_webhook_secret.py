@@ -1,0 +1,91 @@
+"""POST /webhook-secret: a new signing secret, answered once (no-store) and never again; webhooks
+signed with the old secret are refused from then on, the new one is accepted."""
+
+from datetime import timedelta
+
+from tests.integration.conftest import LogCapture
+from tests.integration.harness import (
+    T0,
+    TENANT_ID,
+    AdminApi,
+    Club,
+    secret_parameters,
+    stack_state,
+)
+
+MEMBERSHIP = {
+    "id": "evt-rotation",
+    "type": "membership.upserted",
+    "data": {
+        "member_id": "m1",
+        "email": "ada@example.com",
+        "name": "Ada",
+        "plan_id": "gold-24h",
+        "status": "active",
+        "updated_at": T0.isoformat(),
+    },
+}
+
+
+def post_signed(club: Club, secret: str, event_id: str) -> int:
+    body = {**MEMBERSHIP, "id": event_id}
+    return club.stack.post_webhook("canonical", TENANT_ID, body, secret=secret).status
+
+
+def test_rotation_answers_the_new_secret_once_and_only_it_verifies_from_then_on(
+    club: Club, admin: AdminApi, all_logs: LogCapture
+) -> None:
+    old = club.webhook_secret
+
+    result = admin("POST", "/webhook-secret")
+
+    assert result.status == 200, result.body
+    new = result.body["secret"]
+    assert len(new) >= 32
+    assert new != old
+    assert result.headers["Cache-Control"] == "no-store"
+    assert result.body["tenant_id"] == TENANT_ID
+    assert result.body["signature_header"] == "X-Bridge-Signature"
+    assert secret_parameters(club.stack)["webhook-secret"] == new
+    assert post_signed(club, old, "evt-old") == 401
+    assert post_signed(club, new, "evt-new") < 300
+    assert club.stored_member("m1").email == "ada@example.com"
+    # Shown once: no other response, stored item or log line carries it.
+    for path in ("/settings", "/status", "/locks", "/members/m1/access"):
+        later = admin("GET", path)
+        assert new not in str(later.body) + str(later.headers)
+    assert new not in str(stack_state(club.stack)["items"])
+    assert new not in all_logs.text
+    assert club.stack_audit()[0]["action"] == "admin.webhook_secret_rotated"
+
+
+def test_each_rotation_replaces_the_previous_secret(club: Club, admin: AdminApi) -> None:
+    first = admin("POST", "/webhook-secret").body["secret"]
+    second = admin("POST", "/webhook-secret").body["secret"]
+
+    assert first != second
+    assert post_signed(club, first, "evt-first") == 401
+    assert post_signed(club, second, "evt-second") < 300
+
+
+def test_rotation_needs_a_tenant_with_settings(club: Club) -> None:
+    api = AdminApi(club.stack, tenant_id="club-9")
+    before = stack_state(club.stack)
+
+    result = api("POST", "/webhook-secret")
+
+    assert result.status == 404
+    assert "secret" not in result.body
+    assert stack_state(club.stack) == before
+
+
+def test_a_rotation_does_not_disturb_membership_access(club: Club, admin: AdminApi) -> None:
+    club.membership("m1", "ada@example.com", "active", T0)
+    club.converge()
+
+    new = admin("POST", "/webhook-secret").body["secret"]
+    club.webhook_secret = new
+    club.membership("m1", "ada@example.com", "paused", T0 + timedelta(hours=1))
+    club.converge()
+
+    assert "ada@example.com" not in club.group_emails()
