@@ -243,10 +243,10 @@ def stack_state(stack: InProcessStack) -> dict[str, Any]:
     ):
         items.extend(page["Items"])
     parameters: dict[str, str] = {}
-    for page in stack.ssm.get_paginator("get_parameters_by_path").paginate(
+    for found in stack.ssm.get_paginator("get_parameters_by_path").paginate(
         Path=SSM_PREFIX, Recursive=True, WithDecryption=True
     ):
-        parameters |= {p["Name"]: p["Value"] for p in page["Parameters"]}
+        parameters |= {p["Name"]: p["Value"] for p in found["Parameters"]}
     return {
         "items": sorted(items, key=lambda item: (item["PK"]["S"], item["SK"]["S"])),
         "parameters": parameters,
@@ -289,3 +289,65 @@ def delete_kisi_lock(club: Club, lock_id: int) -> None:
     emulator = club.kisi.emulator
     with emulator._lock:
         del emulator._state.organization(club.organization_id).locks[lock_id]
+
+
+# ---- the Unlock API (players) -------------------------------------------------------------------
+
+PLAYER_ID = "player-3"
+
+
+@dataclass
+class UnlockApi:
+    """Calls the Unlock function in-process, as API Gateway would for the mobile app's routes."""
+
+    stack: InProcessStack
+    tenant_id: str = TENANT_ID
+    player_id: str = PLAYER_ID
+
+    def doors(
+        self,
+        reservation_id: str,
+        *,
+        claims: Mapping[str, Any] | Literal["player"] | None = "player",
+    ) -> HttpResult:
+        return self._call(
+            "GET",
+            "GET /v1/reservations/{reservation_id}/doors",
+            f"/v1/reservations/{reservation_id}/doors",
+            {"reservation_id": reservation_id},
+            claims,
+        )
+
+    def unlock(
+        self,
+        reservation_id: str,
+        lock_id: int | str,
+        *,
+        claims: Mapping[str, Any] | Literal["player"] | None = "player",
+    ) -> HttpResult:
+        return self._call(
+            "POST",
+            "POST /v1/reservations/{reservation_id}/doors/{lock_id}/unlock",
+            f"/v1/reservations/{reservation_id}/doors/{lock_id}/unlock",
+            {"reservation_id": reservation_id, "lock_id": str(lock_id)},
+            claims,
+        )
+
+    def _call(
+        self,
+        method: str,
+        route_key: str,
+        path: str,
+        path_parameters: Mapping[str, str],
+        claims: Mapping[str, Any] | Literal["player"] | None,
+    ) -> HttpResult:
+        event = http_api_event(
+            method=method,
+            route_key=route_key,
+            path=path,
+            path_parameters=path_parameters,
+            jwt_claims=player_claims(self.tenant_id, self.player_id)
+            if claims == "player"
+            else claims,
+        )
+        return self.stack.invoke_http("UnlockFunction", event)

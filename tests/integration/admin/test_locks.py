@@ -172,10 +172,11 @@ def test_sync_while_kisi_is_down_is_a_503_and_changes_nothing(club: Club, admin:
 def test_locks_of_a_tenant_without_settings_are_a_404(club: Club) -> None:
     api = AdminApi(club.stack, tenant_id="club-9")
 
-    for method, path, body in [
+    requests: list[tuple[str, str, Any]] = [
         ("GET", "/locks", None),
         ("POST", "/locks/sync", None),
         ("PUT", "/locks/enabled", {"lock_ids": []}),
-    ]:
+    ]
+    for method, path, body in requests:
         result = api(method, path, body)
         assert (result.status, result.body["error"]) == (404, "tenant_not_found"), path
