@@ -1,13 +1,28 @@
-"""Placeholder for the daily sync (scheduled); answers 501 until written."""
+"""EventBridge daily schedule: the daily sync of every tenant (or of `tenant_id`, on demand).
+
+Event: `{}` for every tenant; `{"tenant_id": "...", "dry_run": true}` for one tenant or a dry run.
+Answers the per-tenant results (docs/sync.md)."""
 
 from __future__ import annotations
 
-import json
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from access_core import runtime
+from access_core.sync_service import run_daily_sync, schedule_arguments
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+copy_config_to_registered_loggers(source_logger=logger, include={"access_core", "kisi_client"})
 
 
-def handler(event: dict[str, object], context: object) -> dict[str, object]:
-    return {
-        "statusCode": 501,
-        "headers": {"content-type": "application/json"},
-        "body": json.dumps({"error": "not implemented"}),
-    }
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    tenant_ids, dry_run = schedule_arguments(event)
+    return run_daily_sync(runtime.sync_dependencies(), tenant_ids, dry_run=dry_run)

@@ -309,3 +309,29 @@ class MemberAccessResponse(_Response):
     )
     kisi_connection: ConnectionState
     evaluated_at: AwareDatetime
+
+
+# ---- on-demand syncs --------------------------------------------------------------------------
+
+
+class SyncRequest(_Request):
+    kind: Literal["daily", "weekly"] = Field(
+        description="daily: changed, unsynced and ended members (queued); weekly: the full "
+        "reconciliation against Kisi's group listing"
+    )
+    dry_run: bool = Field(
+        default=False, description="Report what would be done (the drift) and change nothing"
+    )
+
+
+class SyncResultResponse(BaseModel):
+    """The run's result (docs/sync.md): status, counts, drift by kind, commands, Kisi calls."""
+
+    model_config = ConfigDict(extra="allow")
+
+    kind: Literal["daily", "weekly"]
+    tenant_id: str
+    status: str = Field(
+        description="succeeded, in_progress (continues from the queue), skipped, failed"
+    )
+    dry_run: bool

@@ -8,7 +8,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
 from access_core.events import PlatformId
 
@@ -19,11 +19,42 @@ class _Command(BaseModel):
     tenant_id: PlatformId
 
 
+class ObservedGrant(BaseModel):
+    """A group assignment a weekly listing showed for one of the member's emails."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    group_id: int
+    email: str
+    user_id: int | None = None
+    assignment_id: int
+    valid_until: AwareDatetime | None = None
+
+
+class KisiObservation(BaseModel):
+    """What the weekly sync's listing of `group_ids` showed for a member, at `observed_at`.
+
+    The worker trusts it over its own recorded grants (unless it wrote to Kisi for the member
+    after `observed_at`), so a hand-made change in Kisi is really rewritten. `user_ids` are
+    Kisi user ids the listing tied to the member's emails: no lookup is needed for them.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    observed_at: AwareDatetime
+    group_ids: tuple[int, ...]
+    assignments: tuple[ObservedGrant, ...] = ()
+    user_ids: dict[str, int] = Field(default_factory=dict)
+
+
 class ConvergeMember(_Command):
     kind: Literal["converge_member"] = "converge_member"
     member_id: PlatformId
     cause: str = Field(
         default="", max_length=300, description="What asked for it, e.g. member-v3 (deduplication)"
+    )
+    observed: KisiObservation | None = Field(
+        default=None, description="A weekly sync's repair: what Kisi showed for the member"
     )
 
 
@@ -36,7 +67,18 @@ class ReevaluatePlan(_Command):
     cursor: str | None = Field(default=None, description="Where the previous page stopped")
 
 
-Command = Annotated[ConvergeMember | ReevaluatePlan, Field(discriminator="kind")]
+class WeeklySyncStep(_Command):
+    """Continue a weekly reconciliation where its stored cursor stopped (one bounded step).
+
+    Runs in the tenant's message group, so its Kisi listing never competes with the worker's
+    writes for the same Kisi rate budget."""
+
+    kind: Literal["weekly_sync_step"] = "weekly_sync_step"
+    run_id: str = Field(max_length=100)
+    step: int = Field(ge=1, description="The cursor's step this message continues (dedup)")
+
+
+Command = Annotated[ConvergeMember | ReevaluatePlan | WeeklySyncStep, Field(discriminator="kind")]
 COMMAND_ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)
 
 

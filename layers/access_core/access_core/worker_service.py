@@ -18,8 +18,10 @@ from pydantic import ValidationError
 from access_core.commands import (
     Command,
     ConvergeMember,
+    KisiObservation,
     QueuedCommand,
     ReevaluatePlan,
+    WeeklySyncStep,
     parse_command,
 )
 from access_core.convergence import EnsureGrant, RevokeGrant, plan_convergence
@@ -35,6 +37,7 @@ from access_core.events import utc_iso
 from access_core.policy import MembershipDecision, decide_membership_access
 from access_core.ports import Clock, CommandQueue, MembershipKisi, MetricsSink, SecretStore
 from access_core.repository import AuditEntry, BridgeRepository
+from access_core.sync_planning import apply_observation, managed_emails
 from kisi_client.errors import (
     KisiError,
     KisiInvalidCredentials,
@@ -79,6 +82,9 @@ class WorkerDependencies:
     kisi_for: KisiFactory
     metrics: MetricsSink
     clock: Clock
+    # Runs one step of a weekly reconciliation (access_core.sync_service), queued in the
+    # tenant's message group; None where no sync is wired (the step is then left for the DLQ).
+    weekly_step: Callable[[WeeklySyncStep], None] | None = None
 
 
 @dataclass
@@ -137,9 +143,13 @@ def process_message(
 def handle_command(command: Command, deps: WorkerDependencies) -> None:
     match command:
         case ConvergeMember():
-            converge_member(command.tenant_id, command.member_id, deps)
+            converge_member(command.tenant_id, command.member_id, deps, command.observed)
         case ReevaluatePlan():
             fan_out_plan(command, deps)
+        case WeeklySyncStep():
+            if deps.weekly_step is None:
+                raise RuntimeError("weekly sync steps are not wired into this worker")
+            deps.weekly_step(command)
 
 
 def fan_out_plan(command: ReevaluatePlan, deps: WorkerDependencies) -> int:
@@ -161,7 +171,12 @@ def fan_out_plan(command: ReevaluatePlan, deps: WorkerDependencies) -> int:
     return len(member_ids)
 
 
-def converge_member(tenant_id: str, member_id: str, deps: WorkerDependencies) -> ConvergeResult:
+def converge_member(
+    tenant_id: str,
+    member_id: str,
+    deps: WorkerDependencies,
+    observed: KisiObservation | None = None,
+) -> ConvergeResult:
     repo = deps.repository
     tenant, member = repo.get_tenant_and_member(tenant_id, member_id)
     if tenant is None:
@@ -171,10 +186,14 @@ def converge_member(tenant_id: str, member_id: str, deps: WorkerDependencies) ->
     plan = repo.get_plan(tenant_id, member.plan_id) if member.plan_id else None
     now = deps.clock()
     decision = decide_membership_access(member, plan, tenant.kisi_group_id, now)
-    steps = plan_convergence(decision, member.kisi.grants, tenant.revoke_mode, member.name)
+    recorded = member.kisi.grants
+    if observed is not None and _observation_is_newer(member, observed):
+        # A weekly repair: Kisi's listing, not our record, says what is there now.
+        recorded = apply_observation(recorded, observed, decision, managed_emails(member, decision))
+    steps = plan_convergence(decision, recorded, tenant.revoke_mode, member.name)
     if not steps:
-        if member.kisi.sync_state is not SyncState.IN_SYNC:
-            _record(deps, member, member.kisi.grants, SyncState.IN_SYNC, None, [])
+        if member.kisi.sync_state is not SyncState.IN_SYNC or recorded != member.kisi.grants:
+            _record(deps, member, recorded, SyncState.IN_SYNC, None, [])
         return ConvergeResult.ALREADY_IN_SYNC
 
     api_key = deps.secrets.kisi_api_key(tenant_id) if tenant.kisi_connected else None
@@ -188,7 +207,7 @@ def converge_member(tenant_id: str, member_id: str, deps: WorkerDependencies) ->
         return result
 
     kisi = deps.kisi_for(tenant, api_key)
-    progress = _Progress(grants=list(member.kisi.grants))
+    progress = _Progress(grants=list(recorded))
     try:
         for step in steps:
             if isinstance(step, EnsureGrant):
@@ -225,6 +244,13 @@ def converge_member(tenant_id: str, member_id: str, deps: WorkerDependencies) ->
         return ConvergeResult.FAILED
     _finish(deps, member, progress, SyncState.IN_SYNC, None, kisi)
     return ConvergeResult.CONVERGED
+
+
+def _observation_is_newer(member: Member, observed: KisiObservation) -> bool:
+    """A listing older than our last write for the member no longer describes Kisi (a repeated
+    repair, or one that raced a webhook's convergence): the record is trusted then."""
+    synced = member.kisi.last_synced_at
+    return synced is None or synced < observed.observed_at
 
 
 def _ensure_grant(

@@ -271,6 +271,31 @@ class KisiClient:
         """Every role assignment of the group, 250 a page: the cheapest read of its members."""
         return self._iter_group_assignments(group_id)
 
+    def group_assignments_page(
+        self, group_id: int, offset: int = 0
+    ) -> tuple[list[RoleAssignment], int | None]:
+        """One page (250) of the group's role assignments from ``offset``, and the offset of
+        the next page (None after the last). For listings that resume where they stopped;
+        a next offset above ``MAX_OFFSET`` is returned as is: Kisi will not serve it."""
+        query: dict[str, str | int] = {
+            "applies_to_type": "Group",
+            "applies_to_id": group_id,
+            "limit": ROLE_ASSIGNMENTS_PAGE_LIMIT,
+            "offset": offset,
+        }
+        request = ApiRequest("GET", "/role_assignments", query=query)
+        response = self._transport.send(request)
+        items = _parse_list(
+            RoleAssignment, decode_json(response, request.endpoint), request.endpoint
+        )
+        following = next_page_offset(
+            offset=offset,
+            limit=ROLE_ASSIGNMENTS_PAGE_LIMIT,
+            received=len(items),
+            collection_range=parse_collection_range(response.headers.get("X-Collection-Range")),
+        )
+        return items, following
+
     def find_group_assignment(self, user_id: int, group_id: int) -> RoleAssignment | None:
         """The user's assignment in the group (a ``group_basic`` one if there are several).
 
