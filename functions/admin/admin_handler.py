@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -31,15 +30,16 @@ from access_core.admin_models import (
     StatusResponse,
     WebhookSecretResponse,
 )
-from access_core.auth import Caller, claims_of
 from access_core.events import MAX_ID_LENGTH
 from access_core.http_api import (
     BODY_ERROR_DESCRIPTIONS,
     ResponseDocs,
+    authorize_every_request,
     install_json_errors,
     json_resolver,
 )
 from access_core.responses import ServiceResponse
+from access_core.unlock_models import ReservationAccessResponse
 
 logger = Logger()
 tracer = Tracer()
@@ -78,27 +78,11 @@ def answer(response: ServiceResponse) -> Response[dict[str, Any]]:
     return runtime.api_response(response)
 
 
-def caller() -> Caller:
-    verified: Caller = app.context["caller"]
-    return verified
-
-
 # ---- who may call: every route, including unknown ones ----------------------------------------
 
-
-def tenant_admins_only(
-    app: APIGatewayHttpResolver, next_middleware: NextMiddleware
-) -> Response[Any]:
-    verdict = service.authorize(
-        claims_of(app.current_event.raw_event), app.request.path_parameters.get("tenant_id")
-    )
-    if isinstance(verdict, ServiceResponse):
-        return answer(verdict)
-    app.context["caller"] = verdict
-    return next_middleware(app)
-
-
-app.use(middlewares=[tenant_admins_only])
+caller = authorize_every_request(
+    app, lambda claims, path: service.authorize(claims, path.get("tenant_id"))
+)
 
 
 # ---- settings ---------------------------------------------------------------------------------
@@ -257,6 +241,33 @@ def get_member_access(
     member_id: Annotated[str, Path(min_length=1, max_length=MAX_ID_LENGTH)],
 ) -> Response[dict[str, Any]]:
     return answer(service.explain_member_access(tenant_id, member_id, runtime.admin_dependencies()))
+
+
+@app.get(
+    f"{TENANT}/reservations/<reservation_id>/access",
+    tags=[TAG],
+    summary="Why can (or can't) this player open doors for this reservation?",
+    description="The unlock decision now, for the player (and a door, with lock_id), with its "
+    "reason and explanation, the status and error code the player's app gets, the access window, "
+    "the reservation as the platform last sent it (null: never received) and the doors players "
+    "may open. Unlike the player, the admin sees a reservation that is another player's.",
+    responses=documented(ReservationAccessResponse, "The explanation"),
+)
+def get_reservation_access(
+    tenant_id: TenantId,
+    reservation_id: Annotated[str, Path(min_length=1, max_length=MAX_ID_LENGTH)],
+    player_id: Annotated[
+        str, Query(description="The player asking", min_length=1, max_length=MAX_ID_LENGTH)
+    ],
+    lock_id: Annotated[
+        int | None, Query(description="Also judge this door (a Kisi lock id)", gt=0, le=2**53)
+    ] = None,
+) -> Response[dict[str, Any]]:
+    return answer(
+        service.explain_reservation_access(
+            tenant_id, reservation_id, player_id, lock_id, runtime.admin_dependencies()
+        )
+    )
 
 
 @logger.inject_lambda_context(clear_state=True)

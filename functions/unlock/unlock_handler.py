@@ -1,13 +1,118 @@
-"""Placeholder for the unlock routes (list doors, unlock one); answers 501 until written."""
+"""GET /v1/reservations/{reservation_id}/doors and POST .../doors/{lock_id}/unlock: the Unlock API
+of the mobile app (docs/unlock-api.md).
+
+The player is the token's subject and the tenant its tenant claim. Routes validate the path and
+hand it to one function of `access_core.unlock_service`; every answer is JSON, refusals carry a
+machine-readable `error`, and the Kisi key never appears in a response or a log line.
+"""
 
 from __future__ import annotations
 
-import json
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from access_core import runtime
+from access_core import unlock_service as service
+from access_core.events import MAX_ID_LENGTH
+from access_core.http_api import (
+    ResponseDocs,
+    authorize_every_request,
+    install_json_errors,
+    json_resolver,
+)
+from access_core.responses import ServiceResponse
+from access_core.unlock_models import DoorsResponse, UnlockError, UnlockResponse
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+copy_config_to_registered_loggers(source_logger=logger, include={"access_core", "kisi_client"})
+
+RESERVATION = "/v1/reservations/<reservation_id>"
+TAG = "Unlock"
+ERROR_DESCRIPTIONS = {
+    401: "No usable token (no subject or no tenant claim)",
+    403: "door_access_disabled (the club does not offer it), window_not_open or window_closed "
+    "(with the window's times), kisi_access_denied (Kisi refused the club's account)",
+    404: "reservation_not_found (none that lists this player in this club: another player's or "
+    "club's is answered the same), door_not_found (not a door players may open)",
+    409: "reservation_cancelled",
+    423: "door_locked_down: the door is locked down in Kisi",
+    422: "The path is invalid (every offending field is named)",
+    429: "kisi_rate_limited: the club's Kisi budget is used up; retry after Retry-After seconds",
+    502: "kisi_error: Kisi answered in an unexpected way",
+    503: "door_offline, kisi_unavailable (retry after Retry-After seconds; the door may have "
+    "opened), kisi_not_connected or kisi_credentials_invalid (the club must reconnect Kisi)",
+}
+
+app = json_resolver()
+install_json_errors(
+    app,
+    logger=logger,
+    api_name="unlock",
+    docs="docs/unlock-api.md",
+    crash_message="Something went wrong; the door may or may not have opened.",
+)
+documented = ResponseDocs(
+    UnlockError, ERROR_DESCRIPTIONS, frozenset({401, 403, 404, 409, 422, 503})
+).documented
+
+ReservationId = Annotated[
+    str,
+    Path(
+        description="The platform's reservation id",
+        min_length=1,
+        max_length=MAX_ID_LENGTH,
+        pattern=r"^[\w.:@-]+$",
+    ),
+]
+LockId = Annotated[int, Path(description="The Kisi lock id (from GET .../doors)", gt=0, le=2**53)]
 
 
-def handler(event: dict[str, object], context: object) -> dict[str, object]:
-    return {
-        "statusCode": 501,
-        "headers": {"content-type": "application/json"},
-        "body": json.dumps({"error": "not implemented"}),
-    }
+def answer(response: ServiceResponse) -> Response[dict[str, Any]]:
+    return runtime.api_response(response)
+
+
+caller = authorize_every_request(app, lambda claims, _path: service.authorize(claims))
+
+
+@app.get(
+    f"{RESERVATION}/doors",
+    tags=[TAG],
+    summary="The doors a player can open for a reservation, and when",
+    description="The doors the club enabled for players, with the reservation's access window "
+    "(from start minus the club's pre-reservation window to the end). Outside the window the "
+    "doors are still listed, with unlock_allowed false and the refusal an unlock would get. "
+    "Two DynamoDB reads, no Kisi call.",
+    responses=documented(DoorsResponse, "The doors and the window"),
+)
+def get_doors(reservation_id: ReservationId) -> Response[dict[str, Any]]:
+    return answer(service.list_doors(caller(), reservation_id, runtime.unlock_dependencies()))
+
+
+@app.post(
+    f"{RESERVATION}/doors/<lock_id>/unlock",
+    tags=[TAG],
+    summary="Open a door through Kisi",
+    description="Opens the door when the reservation lists the player, is not cancelled, now is "
+    "within its window and the club enabled the door. One DynamoDB read, then the Kisi call. "
+    "Retry-safe: a repeat within a few seconds of a success is answered from it "
+    "(deduplicated: true) without opening the door again. Every attempt is audited.",
+    responses=documented(UnlockResponse, "The door is open", 423, 429, 502),
+)
+def post_unlock(reservation_id: ReservationId, lock_id: LockId) -> Response[dict[str, Any]]:
+    return answer(
+        service.unlock_door(caller(), reservation_id, lock_id, runtime.unlock_dependencies())
+    )
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -351,3 +351,65 @@ class UnlockApi:
             else claims,
         )
         return self.stack.invoke_http("UnlockFunction", event)
+
+
+# ---- the Unlock API (players) -------------------------------------------------------------------
+
+PLAYER_ID = "player-3"
+
+
+@dataclass
+class UnlockApi:
+    """Calls the Unlock function in-process, as API Gateway would for the mobile app's routes."""
+
+    stack: InProcessStack
+    tenant_id: str = TENANT_ID
+    player_id: str = PLAYER_ID
+
+    def doors(
+        self,
+        reservation_id: str,
+        *,
+        claims: Mapping[str, Any] | Literal["player"] | None = "player",
+    ) -> HttpResult:
+        return self._call(
+            "GET",
+            "GET /v1/reservations/{reservation_id}/doors",
+            f"/v1/reservations/{reservation_id}/doors",
+            {"reservation_id": reservation_id},
+            claims,
+        )
+
+    def unlock(
+        self,
+        reservation_id: str,
+        lock_id: int | str,
+        *,
+        claims: Mapping[str, Any] | Literal["player"] | None = "player",
+    ) -> HttpResult:
+        return self._call(
+            "POST",
+            "POST /v1/reservations/{reservation_id}/doors/{lock_id}/unlock",
+            f"/v1/reservations/{reservation_id}/doors/{lock_id}/unlock",
+            {"reservation_id": reservation_id, "lock_id": str(lock_id)},
+            claims,
+        )
+
+    def _call(
+        self,
+        method: str,
+        route_key: str,
+        path: str,
+        path_parameters: Mapping[str, str],
+        claims: Mapping[str, Any] | Literal["player"] | None,
+    ) -> HttpResult:
+        event = http_api_event(
+            method=method,
+            route_key=route_key,
+            path=path,
+            path_parameters=path_parameters,
+            jwt_claims=player_claims(self.tenant_id, self.player_id)
+            if claims == "player"
+            else claims,
+        )
+        return self.stack.invoke_http("UnlockFunction", event)

@@ -677,3 +677,74 @@ def _describe(step: Any) -> str:
     grant = step.grant
     action = "revoke and delete the Kisi user" if step.delete_user else "revoke"
     return f"{action} {grant.email} from Kisi group {grant.group_id}"
+
+
+# ---- reservation troubleshooting --------------------------------------------------------------
+
+
+def explain_reservation_access(
+    tenant_id: str,
+    reservation_id: str,
+    player_id: str,
+    lock_id: int | None,
+    deps: AdminDependencies,
+) -> ServiceResponse:
+    """Why a player may or may not open doors (a given door) for a reservation now: the unlock
+    decision with its reason, what the player's app is answered, the reservation data it used and
+    the enabled doors. Unlike the player, the admin is told a reservation is another player's."""
+    from access_core.reservation_policy import (
+        access_window,
+        decide_reservation_access,
+        decide_unlock,
+        usable_doors,
+    )
+    from access_core.unlock_models import (
+        DoorView,
+        ReservationAccessResponse,
+        ReservationDecisionView,
+        ReservationFacts,
+        WindowView,
+    )
+    from access_core.unlock_service import refusal_for
+
+    repo = deps.repository
+    facts = repo.get_unlock_facts(tenant_id, reservation_id, player_id, lock_id)
+    tenant, reservation = facts.tenant, facts.reservation
+    if tenant is None:
+        return _unconfigured(tenant_id)
+    now = deps.clock()
+    if lock_id is None:
+        decision = decide_reservation_access(tenant, reservation, player_id, now)
+    else:
+        decision = decide_unlock(tenant, reservation, player_id, lock_id, facts.lock, now)
+    window = decision.window
+    if window is None and reservation is not None:
+        window = access_window(reservation, tenant.pre_reservation_window_minutes)
+    player_answer = refusal_for(decision, reservation_id, lock_id) if not decision.allowed else None
+    view = ReservationAccessResponse(
+        tenant_id=tenant_id,
+        reservation_id=reservation_id,
+        player_id=player_id,
+        lock_id=lock_id,
+        decision=ReservationDecisionView(
+            allowed=decision.allowed,
+            reason=decision.reason,
+            explanation=decision.explanation,
+            window=WindowView(opens_at=window.opens_at, closes_at=window.closes_at)
+            if window
+            else None,
+            player_status=player_answer.status_code if player_answer else 200,
+            player_error=player_answer.body["error"] if player_answer else None,
+        ),
+        reservation=ReservationFacts(
+            **reservation.model_dump(include=set(ReservationFacts.model_fields))
+        )
+        if reservation
+        else None,
+        door_access_enabled=tenant.door_access_enabled,
+        pre_reservation_window_minutes=tenant.pre_reservation_window_minutes,
+        kisi_connection=tenant.connection_state,
+        enabled_locks=[DoorView.of(lock) for lock in usable_doors(repo.list_locks(tenant_id))],
+        evaluated_at=now,
+    )
+    return ServiceResponse(200, view.model_dump(mode="json"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
@@ -25,7 +26,8 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel
 
-from access_core.responses import error_response
+from access_core.auth import Caller, claims_of
+from access_core.responses import ServiceResponse, error_response
 from access_core.runtime import api_response
 
 MAX_BODY_BYTES = 64 * 1024
@@ -51,6 +53,32 @@ def bounded_json(text: str) -> Any:
 def json_resolver() -> APIGatewayHttpResolver:
     """An HTTP API (payload 2.0) resolver validating requests against the routes' models."""
     return APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=bounded_json)
+
+
+# (the token's verified claims or None, the path parameters) -> the caller, or the refusal
+Authorize = Callable[[Mapping[str, Any] | None, Mapping[str, str]], Caller | ServiceResponse]
+
+
+def authorize_every_request(
+    app: APIGatewayHttpResolver, authorize: Authorize
+) -> Callable[[], Caller]:
+    """Run `authorize` before every route, unknown ones included: a refusal is answered at once,
+    otherwise the caller is kept for the route. Returns the function routes get it from."""
+
+    def check_caller(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+        verdict = authorize(claims_of(app.current_event.raw_event), app.request.path_parameters)
+        if isinstance(verdict, ServiceResponse):
+            return api_response(verdict)
+        app.context["caller"] = verdict
+        return next_middleware(app)
+
+    app.use(middlewares=[check_caller])
+
+    def caller() -> Caller:
+        verified: Caller = app.context["caller"]
+        return verified
+
+    return caller
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,30 @@ class MemberSummary:
     holds_access: bool
 
 
+@dataclass(frozen=True)
+class RecentUnlock:
+    """A successful unlock of one door by one player for one reservation, remembered briefly so
+    that a client retry is answered without opening the door again."""
+
+    unlocked_at: datetime
+    deduplicate_until: datetime
+
+
+@dataclass(frozen=True)
+class UnlockFacts:
+    """Everything an unlock decides on, read in one BatchGetItem (None: no such item)."""
+
+    tenant: Tenant | None
+    reservation: Reservation | None
+    lock: Lock | None
+    recent_unlock: RecentUnlock | None
+
+
+def unlock_sort_key(reservation_id: str, player_id: str, lock_id: int) -> str:
+    """The SK of a recent-unlock record (ids cannot contain '#': see PlatformId)."""
+    return f"UNLOCK#{reservation_id}#{player_id}#{lock_id}"
+
+
 def tenant_pk(tenant_id: str) -> str:
     return f"TENANT#{tenant_id}"
 
@@ -566,6 +590,79 @@ class BridgeRepository:
                 self.round_trips += 1
                 response = self._client.batch_write_item(RequestItems={self._table: pending})
                 pending = list(response.get("UnprocessedItems", {}).get(self._table, []))
+
+    # ---- unlock (the mobile app) --------------------------------------------------------------
+
+    def get_unlock_facts(
+        self, tenant_id: str, reservation_id: str, player_id: str, lock_id: int | None
+    ) -> UnlockFacts:
+        """The tenant, the reservation and, when `lock_id` is given, the lock and the player's
+        recent unlock of it: one BatchGetItem (consistent reads), the unlock's only read."""
+        pk = tenant_pk(tenant_id)
+        tenant_key = (pk, "TENANT")
+        reservation_key = (pk, f"RESERVATION#{reservation_id}")
+        keys = [tenant_key, reservation_key]
+        if lock_id is not None:
+            lock_key = (pk, f"LOCK#{lock_id}")
+            recent_key = (pk, unlock_sort_key(reservation_id, player_id, lock_id))
+            keys += [lock_key, recent_key]
+        items = self.get_many(keys)
+        lock_item = items.get(keys[2]) if lock_id is not None else None
+        recent_item = items.get(keys[3]) if lock_id is not None else None
+        return UnlockFacts(
+            tenant=Tenant.model_validate(items[tenant_key]) if tenant_key in items else None,
+            reservation=_reservation_from(items[reservation_key])
+            if reservation_key in items
+            else None,
+            lock=Lock.model_validate(lock_item) if lock_item else None,
+            recent_unlock=RecentUnlock(
+                unlocked_at=datetime.fromisoformat(recent_item["unlocked_at"]),
+                deduplicate_until=datetime.fromisoformat(recent_item["deduplicate_until"]),
+            )
+            if recent_item
+            else None,
+        )
+
+    def record_unlock(
+        self,
+        tenant_id: str,
+        reservation_id: str,
+        player_id: str,
+        lock_id: int,
+        unlock: RecentUnlock,
+        audit: AuditEntry,
+    ) -> bool:
+        """Remember a successful unlock until `unlock.deduplicate_until`, with its audit entry, in
+        one transaction. The record is written only where none is live (a concurrent unlock may
+        have written one); then only the audit entry is. Returns whether the record was written."""
+        record = {
+            "PK": tenant_pk(tenant_id),
+            "SK": unlock_sort_key(reservation_id, player_id, lock_id),
+            "entity": "recent_unlock",
+            "unlocked_at": utc_iso(unlock.unlocked_at),
+            "deduplicate_until": utc_iso(unlock.deduplicate_until),
+            # DynamoDB's TTL deletes it some time later; readers compare deduplicate_until.
+            "expires_at": int(unlock.deduplicate_until.timestamp()) + 1,
+        }
+        put: dict[str, Any] = {
+            "TableName": self._table,
+            "Item": _to_item(record),
+            "ConditionExpression": "attribute_not_exists(PK) OR deduplicate_until <= :now",
+            "ExpressionAttributeValues": _to_item({":now": utc_iso(unlock.unlocked_at)}),
+        }
+        items: list[Any] = [
+            {"Put": put},
+            {"Put": {"TableName": self._table, "Item": self._audit_item(audit)}},
+        ]
+        try:
+            self.round_trips += 1
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            self.put_audit([audit])
+            return False
+        return True
 
     # ---- admin -------------------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from access_core.admin_service import AdminDependencies
     from access_core.domain import Tenant
     from access_core.kisi_gateway import KisiMembershipGateway
+    from access_core.unlock_service import UnlockDependencies
     from access_core.webhook_service import WebhookDependencies
     from access_core.worker_service import WorkerDependencies
     from kisi_client import KisiClient
@@ -185,6 +186,33 @@ def worker_dependencies() -> WorkerDependencies:
     )
 
 
+@cache
+def unlock_dependencies() -> UnlockDependencies:
+    """Kept across warm invocations: it holds each tenant's Kisi client and key (read from SSM
+    without Powertools' cache; `TenantKisiClients` bounds its age and drops it when the tenant's
+    connection changes)."""
+    from access_core.unlock_service import (
+        TenantKisiClients,
+        UnlockDependencies,
+        unlock_kisi_client,
+    )
+
+    config = settings()
+
+    def kisi_for(tenant: Tenant, api_key: str) -> KisiClient:
+        return unlock_kisi_client(
+            tenant, api_key, config.kisi_base_url, config.kisi_integration_contact
+        )
+
+    uncached_secrets = SsmSecretStore(ssm_client(), config.ssm_prefix, max_age_seconds=0)
+    return UnlockDependencies(
+        store=repository(),
+        kisi=TenantKisiClients(uncached_secrets, kisi_for),
+        metrics=PowertoolsMetricsSink(Metrics()),
+        clock=utc_now,
+    )
+
+
 def reset() -> None:
     """Forget every cached client, adapter and setting (a new environment: tests, local runs)."""
     for cached in (
@@ -198,6 +226,7 @@ def reset() -> None:
         webhook_idempotency,
         webhook_dependencies,
         worker_dependencies,
+        unlock_dependencies,
     ):
         cached.cache_clear()
 
