@@ -19,11 +19,15 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
+    OpenAPIRequestValidationMiddleware,
+)
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 from pydantic import BaseModel
 
 from access_core.auth import Caller, claims_of
@@ -50,9 +54,30 @@ def bounded_json(text: str) -> Any:
     return json.loads(text)
 
 
+class JsonBodyValidation(OpenAPIRequestValidationMiddleware):
+    """Powertools' request validation, reading JSON bodies only. Powertools also parses form and
+    multipart bodies into a route's model (and crashes, a 500, on a multipart type without a
+    boundary); these APIs take application/json alone, so any other media type is a 415."""
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+
+    def _get_body(self, app: EventHandlerInstance) -> dict[str, Any]:
+        content_type = app.current_event.headers.get("content-type", "").strip().lower()
+        if content_type and not content_type.startswith("application/json"):
+            raise RequestUnsupportedContentType(
+                "Unsupported content type",
+                errors=[{"type": "unsupported_content_type", "loc": ("body",), "msg": ""}],
+            )
+        body: dict[str, Any] = super()._get_body(app)
+        return body
+
+
 def json_resolver() -> APIGatewayHttpResolver:
     """An HTTP API (payload 2.0) resolver validating requests against the routes' models."""
-    return APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=bounded_json)
+    app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=bounded_json)
+    app._request_validation_middleware = JsonBodyValidation()
+    return app
 
 
 # (the token's verified claims or None, the path parameters) -> the caller, or the refusal

@@ -319,8 +319,29 @@ def test_an_invalid_body_is_a_422_naming_every_field_and_changes_nothing(
             "payload_too_large",
         ),
         (b"platform=canonical", {"content-type": "text/plain"}, 415, "unsupported_media_type"),
+        (
+            b"platform=canonical&door_access_enabled=true",
+            {"content-type": "application/x-www-form-urlencoded"},
+            415,
+            "unsupported_media_type",
+        ),
+        (b"--x--", {"content-type": "multipart/form-data"}, 415, "unsupported_media_type"),
+        (
+            b'--b\r\nContent-Disposition: form-data; name="platform"\r\n\r\ncanonical\r\n--b--',
+            {"content-type": "multipart/form-data; boundary=b"},
+            415,
+            "unsupported_media_type",
+        ),
     ],
-    ids=["malformed-json", "not-utf8", "too-large", "not-json"],
+    ids=[
+        "malformed-json",
+        "not-utf8",
+        "too-large",
+        "not-json",
+        "form",
+        "multipart-no-boundary",
+        "multipart",
+    ],
 )
 def test_a_body_that_cannot_be_read_is_refused_and_changes_nothing(
     club: Club,
