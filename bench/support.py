@@ -8,9 +8,10 @@ import os
 import statistics
 import sys
 import uuid
+import warnings
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +25,8 @@ IMPORT_ROOTS = [
     PROJECT_ROOT / "local",
     PROJECT_ROOT,
 ]
+# Powertools warns when an invocation counted nothing; many invocations rightly count nothing.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
 for _root in IMPORT_ROOTS:
     if str(_root) not in sys.path:
         sys.path.append(str(_root))
@@ -59,15 +62,17 @@ class Report:
     def __init__(self, bench: str) -> None:
         self.bench = bench
         self.figures: dict[str, float | int | str] = {}
+        # Where figures go, fixed now: the stacks below silence what the functions print.
+        self._out = sys.stdout
 
     def figure(self, name: str, value: float | int | str, meaning: str = "") -> None:
         self.figures[name] = value
         shown = f"{value:.3f}" if isinstance(value, float) else str(value)
         comment = f"  # {meaning}" if meaning else ""
-        print(f"{self.bench}.{name} = {shown}{comment}", flush=True)
+        print(f"{self.bench}.{name} = {shown}{comment}", file=self._out, flush=True)
 
     def note(self, text: str) -> None:
-        print(f"{self.bench}: {text}", flush=True)
+        print(f"{self.bench}: {text}", file=self._out, flush=True)
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -209,9 +214,11 @@ class BenchTenant:
         return self.post("plan.updated", data)
 
 
-def connect_tenant(stack: Any, tenant_id: str, org: KisiOrg) -> BenchTenant:
+def connect_tenant(stack: Any, tenant_id: str, org: KisiOrg, **settings: Any) -> BenchTenant:
     """Store the tenant as the admin API does, with a 24-hour plan, and settle its queue."""
-    secret = stack.add_tenant(tenant_id, api_key=org.api_key, kisi_group_id=org.group_id)
+    secret = stack.add_tenant(
+        tenant_id, api_key=org.api_key, kisi_group_id=org.group_id, **settings
+    )
     tenant = BenchTenant(stack=stack, tenant_id=tenant_id, org=org, webhook_secret=secret)
     tenant.plan(True)
     stack.drain_commands()
@@ -228,13 +235,24 @@ def in_process_stack(*, rate_limit: bool = False) -> Iterator[tuple[Any, Any]]:
     from kisi_emulator import KisiEmulator, start_emulator
     from local_runtime.in_process import InProcessStack
 
-    with environment({**FAKE_AWS_ENVIRONMENT, **QUIET_ENVIRONMENT}), mock_aws():
-        emulator = KisiEmulator(rate_limit=rate_limit)
-        with start_emulator(emulator=emulator) as kisi:
-            try:
-                yield InProcessStack.create(kisi.base_url), kisi
-            finally:
-                runtime.reset()
+    with (
+        environment({**FAKE_AWS_ENVIRONMENT, **QUIET_ENVIRONMENT}),
+        silenced_stdout(),
+        mock_aws(),
+        start_emulator(emulator=KisiEmulator(rate_limit=rate_limit)) as kisi,
+    ):
+        try:
+            yield InProcessStack.create(kisi.base_url), kisi
+        finally:
+            runtime.reset()
+
+
+@contextmanager
+def silenced_stdout() -> Iterator[None]:
+    """Powertools prints EMF metrics to stdout when 100 have piled up, even with
+    POWERTOOLS_METRICS_DISABLED; figures go to the stream their Report was made with."""
+    with open(os.devnull, "w") as devnull, redirect_stdout(devnull):
+        yield
 
 
 class AwsCallCounter:
