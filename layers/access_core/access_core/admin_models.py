@@ -149,7 +149,8 @@ class SettingsResponse(_Response):
 
 
 class KisiCredentialsRequest(_Request):
-    api_key: Annotated[str, Field(min_length=16, max_length=256, pattern=r"^\S+$")] = Field(
+    # Printable ASCII without spaces: it travels in an HTTP header (a non-ASCII key was a 500).
+    api_key: Annotated[str, Field(min_length=16, max_length=256, pattern=r"^[!-~]+$")] = Field(
         description="The Kisi API key (write-only: never returned, never logged)",
         json_schema_extra={"writeOnly": True},
     )

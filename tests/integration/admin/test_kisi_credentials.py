@@ -132,12 +132,21 @@ def test_kisi_unreachable_is_a_503_with_retry_after_and_nothing_is_stored(
     [
         ({"api_key": "short"}, "body.api_key"),
         ({"api_key": "has a space in the middle!"}, "body.api_key"),
+        ({"api_key": "kisi-key-with-umlauts-\u00e4\u00f6\u00fc"}, "body.api_key"),
         ({"api_key": NEW_KEY, "group_id": "vip"}, "body.group_id"),
         ({"api_key": NEW_KEY, "group_id": -3}, "body.group_id"),
         ({"api_key": NEW_KEY, "organisation": 1}, "body.organisation"),
         ({}, "body.api_key"),
     ],
-    ids=["too-short", "whitespace", "group-not-int", "group-negative", "extra-field", "no-key"],
+    ids=[
+        "too-short",
+        "whitespace",
+        "not-ascii",
+        "group-not-int",
+        "group-negative",
+        "extra-field",
+        "no-key",
+    ],
 )
 def test_a_malformed_credentials_body_is_a_422_without_calling_kisi(
     club: Club, admin: AdminApi, body: dict[str, Any], field: str
