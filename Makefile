@@ -22,7 +22,7 @@ export SAM_CLI_TELEMETRY := 0
 # sam build puts the runtime's python3.13 on PATH for the layer and function builds.
 export PATH := $(dir $(PYTHON)):$(PATH)
 
-.PHONY: help setup lint format typecheck template test test-fast build run demo token clean
+.PHONY: help setup lint format typecheck template test test-fast build run demo token bench clean
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -73,6 +73,9 @@ run: $(VENV)/.synced ## Run the whole stack locally, no AWS and no Docker (PORT=
 
 demo: $(VENV)/.synced ## The scripted end-to-end scenario over real HTTP (its own stack, or URL=...)
 	PYTHONPATH=$(LOCAL_PYTHONPATH) $(BIN)/python -m local_runtime demo $(if $(URL),--url $(URL))
+
+bench: $(VENV)/.synced ## Benchmarks: Kisi calls, AWS round trips, rate limit, unlock, cold starts (QUICK=1: smoke)
+	PYTHONPATH=$(LOCAL_PYTHONPATH) $(BIN)/python -m bench $(if $(QUICK),--quick)
 
 TENANT ?= demo-club
 SUB ?= player-1

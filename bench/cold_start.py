@@ -18,6 +18,7 @@ import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from bench.support import FAKE_AWS_ENVIRONMENT, PROJECT_ROOT, QUIET_ENVIRONMENT, Report, median
 
@@ -61,7 +62,7 @@ def functions() -> dict[str, tuple[Path, str]]:
 
 def _probe(
     module: str, roots: list[Path], bytecode: Path, *, importtime: bool = False
-) -> tuple[dict, str]:
+) -> tuple[dict[str, Any], str]:
     """Import `module` in a fresh interpreter; compiled bytecode goes to (and comes from)
     `bytecode`, never into the source tree."""
     environment = {
@@ -85,13 +86,13 @@ def _probe(
 def heaviest_imports(importtime_log: str, most: int = 6) -> list[tuple[str, float]]:
     """The packages whose modules took the most time to import (their own time, summed over
     every module of the package, in seconds), heaviest first."""
-    totals: Counter[str] = Counter()
+    microseconds: Counter[str] = Counter()
     for line in importtime_log.splitlines():
         if not line.startswith("import time:") or "cumulative" in line:
             continue
         own, _, name = line.removeprefix("import time:").split("|", 2)
-        totals[name.strip().split(".", 1)[0]] += int(own) / 1e6
-    return totals.most_common(most)
+        microseconds[name.strip().split(".", 1)[0]] += int(own)
+    return [(package, us / 1e6) for package, us in microseconds.most_common(most)]
 
 
 def run(*, repeats: int = 5) -> Report:

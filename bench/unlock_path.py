@@ -59,7 +59,7 @@ class KisiUnlockTimer:
                 timer.seconds += time.perf_counter() - started
                 timer.calls += 1
 
-        KisiClient.unlock = timed_unlock  # type: ignore[method-assign]
+        KisiClient.unlock = timed_unlock  # type: ignore[method-assign,assignment]
         try:
             yield self
         finally:
@@ -153,7 +153,7 @@ class DoorUnlocker:
             self._client.unlock(self.lock_id)
             status = 200
         except KisiError as error:
-            status = error.status or 599
+            status = error.status_code or 599
         return status, time.perf_counter() - started
 
 
