@@ -28,6 +28,8 @@ from access_core.admin_models import (
     SettingsRequest,
     SettingsResponse,
     StatusResponse,
+    SyncRequest,
+    SyncResultResponse,
     WebhookSecretResponse,
 )
 from access_core.events import MAX_ID_LENGTH
@@ -225,6 +227,21 @@ def put_locks_enabled(
 )
 def get_status(tenant_id: TenantId) -> Response[dict[str, Any]]:
     return answer(service.get_status(tenant_id, runtime.admin_dependencies()))
+
+
+@app.post(
+    f"{TENANT}/sync",
+    tags=[TAG],
+    summary="Run the daily or weekly sync for this club now (or as a dry run)",
+    description="daily: queues the members changed since the last daily run, the unsynced ones "
+    "and those whose access ended, and re-checks the Kisi key (1 Kisi call). weekly: lists the "
+    "club's Kisi groups (250 assignments a call), compares them with who should have access and "
+    "queues only the difference. dry_run answers the drift report and changes nothing. A large "
+    "club's weekly run answers in_progress and finishes from the queue (see docs/sync.md).",
+    responses=documented(SyncResultResponse, "The run's result", body=True),
+)
+def post_sync(tenant_id: TenantId, request: SyncRequest) -> Response[dict[str, Any]]:
+    return answer(service.run_sync(tenant_id, request, caller(), runtime.sync_dependencies()))
 
 
 @app.get(

@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from access_core.admin_models import (
     ConnectionResponse,
@@ -36,6 +36,7 @@ from access_core.admin_models import (
     SettingsRequest,
     SettingsResponse,
     StatusResponse,
+    SyncRequest,
     WebhookSecretResponse,
 )
 from access_core.auth import Caller, caller_from_claims
@@ -63,6 +64,9 @@ from kisi_client import (
     RetryPolicy,
 )
 from kisi_client import Lock as KisiLock
+
+if TYPE_CHECKING:
+    from access_core.sync_service import SyncDependencies
 
 logger = logging.getLogger(__name__)
 
@@ -614,6 +618,38 @@ def get_status(tenant_id: str, deps: AdminDependencies) -> ServiceResponse:
         checked_at=deps.clock(),
     )
     return ServiceResponse(200, view.model_dump(mode="json"))
+
+
+# ---- on-demand syncs --------------------------------------------------------------------------
+
+
+def run_sync(
+    tenant_id: str, request: SyncRequest, caller: Caller, sync: SyncDependencies
+) -> ServiceResponse:
+    """The daily or weekly sync of this tenant only, now; answers its result (a dry run: the
+    drift report, nothing changed). A large tenant's weekly run answers `in_progress` and goes
+    on from the queue; the status route shows its result when done."""
+    from access_core.sync_service import run_daily_sync, run_weekly_sync
+
+    if sync.repository.get_tenant(tenant_id) is None:
+        return _unconfigured(tenant_id)
+    if request.kind == "daily":
+        result = run_daily_sync(sync, [tenant_id], dry_run=request.dry_run)["results"][0]
+    else:
+        result = run_weekly_sync(sync, tenant_id, dry_run=request.dry_run)
+    if not request.dry_run:
+        sync.repository.put_audit(
+            [
+                AuditEntry(
+                    tenant_id=tenant_id,
+                    action=f"admin.sync_{request.kind}",
+                    subject=tenant_id,
+                    detail={"status": result.get("status"), "run_id": result.get("run_id")},
+                    actor=f"admin:{caller.subject}",
+                )
+            ]
+        )
+    return ServiceResponse(200, result)
 
 
 # ---- troubleshooting --------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -801,6 +801,160 @@ class BridgeRepository:
                 return
             kwargs["ExclusiveStartKey"] = last
 
+    # ---- syncs (daily and weekly) ------------------------------------------------------------
+
+    def list_tenant_ids(self) -> list[str]:
+        """Every tenant with settings: a Scan that keeps only tenant items (the daily run's
+        once-a-day cost; it reads the table's size in units, and returns the tenant ids)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "FilterExpression": "SK = :tenant",
+            "ExpressionAttributeValues": {":tenant": {"S": "TENANT"}},
+            "ProjectionExpression": "tenant_id",
+        }
+        return sorted(str(item["tenant_id"]) for item in self._pages(self._client.scan, kwargs))
+
+    def members_changed_since(self, tenant_id: str, since: datetime) -> list[str]:
+        """Ids of members whose platform data changed at or after `since` (ByChange)."""
+        return self._member_ids_on_index(
+            "ByChange",
+            "GSI2PK = :pk AND GSI2SK >= :since",
+            {":pk": f"{tenant_pk(tenant_id)}#MEMBERS", ":since": utc_iso(since)},
+        )
+
+    def unsynced_member_ids(self, tenant_id: str) -> list[str]:
+        """Ids of members whose last convergence failed or is still pending (Unsynced)."""
+        return self._member_ids_on_index(
+            "Unsynced", "GSI3PK = :pk", {":pk": f"{tenant_pk(tenant_id)}#UNSYNCED"}
+        )
+
+    def access_ending_between(self, tenant_id: str, since: datetime, until: datetime) -> list[str]:
+        """Ids of pending cancellations whose access ends in [since, until] (AccessEnds)."""
+        return self._member_ids_on_index(
+            "AccessEnds",
+            "GSI4PK = :pk AND GSI4SK BETWEEN :since AND :until",
+            {
+                ":pk": f"{tenant_pk(tenant_id)}#ENDS",
+                ":since": utc_iso(since),
+                ":until": utc_iso(until) + "~",
+            },
+        )
+
+    def _member_ids_on_index(
+        self, index: str, condition: str, values: Mapping[str, str]
+    ) -> list[str]:
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": index,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": {name: {"S": value} for name, value in values.items()},
+            "ProjectionExpression": "member_id",
+        }
+        return [str(item["member_id"]) for item in self._pages(self._client.query, kwargs)]
+
+    def _pages(
+        self, operation: Callable[..., Any], kwargs: dict[str, Any]
+    ) -> Iterator[dict[str, Any]]:
+        """Every item of a Query or Scan, page after page."""
+        while True:
+            self.round_trips += 1
+            response = operation(**kwargs)
+            yield from (_from_item(item) for item in response["Items"])
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                return
+            kwargs["ExclusiveStartKey"] = last
+
+    def delete_expired_reservations(self, tenant_id: str, now: datetime) -> int:
+        """Delete reservations past their retention that DynamoDB's TTL has not removed yet
+        (TTL deletes lazily, within days); returns how many."""
+        expired = [
+            item["SK"]
+            for item in self._query_items(
+                tenant_id, "RESERVATION#", projection=("SK", "expires_at"), consistent=False
+            )
+            if int(item.get("expires_at", 0) or 0) <= int(now.timestamp())
+        ]
+        pk = tenant_pk(tenant_id)
+        for start in range(0, len(expired), 25):
+            pending: list[Any] = [
+                {"DeleteRequest": {"Key": _to_item({"PK": pk, "SK": sk})}}
+                for sk in expired[start : start + 25]
+            ]
+            while pending:
+                self.round_trips += 1
+                response = self._client.batch_write_item(RequestItems={self._table: pending})
+                pending = list(response.get("UnprocessedItems", {}).get(self._table, []))
+        return len(expired)
+
+    def members_page(
+        self, tenant_id: str, cursor: str | None, page_size: int
+    ) -> tuple[list[Member], str | None]:
+        """One page of the tenant's members (profile-only items left out) and the next cursor."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": tenant_pk(tenant_id)},
+                ":prefix": {"S": "MEMBER#"},
+            },
+            "Limit": page_size,
+        }
+        if cursor:
+            kwargs["ExclusiveStartKey"] = json.loads(cursor)
+        self.round_trips += 1
+        response = self._client.query(**kwargs)
+        members = [_member_from(_from_item(item)) for item in response["Items"]]
+        last = response.get("LastEvaluatedKey")
+        return [m for m in members if m is not None], json.dumps(last) if last else None
+
+    def get_sync_item(self, tenant_id: str, name: str) -> dict[str, Any] | None:
+        """A sync item (`daily`, `weekly`, `weekly#cursor`) without its keys."""
+        item = self._get({"PK": tenant_pk(tenant_id), "SK": f"SYNCRUN#{name}"})
+        return _without_keys(item) if item else None
+
+    def put_sync_item(self, tenant_id: str, name: str, body: Mapping[str, Any]) -> None:
+        item = {"PK": tenant_pk(tenant_id), "SK": f"SYNCRUN#{name}", "entity": "sync_run"}
+        self.round_trips += 1
+        self._client.put_item(
+            TableName=self._table, Item=_to_item({**json.loads(json.dumps(body)), **item})
+        )
+
+    def sync_runs(self, tenant_id: str, names: Sequence[str]) -> dict[str, dict[str, Any] | None]:
+        """Several sync items in one BatchGetItem, by name (None where there is none)."""
+        keys = [(tenant_pk(tenant_id), f"SYNCRUN#{name}") for name in names]
+        found = self.get_many(keys)
+        return {
+            name: _without_keys(found[key]) if key in found else None
+            for name, key in zip(names, keys, strict=True)
+        }
+
+    def put_weekly_observations(
+        self, tenant_id: str, run_id: str, page: str, observed: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """One listed page of a weekly run (what Kisi showed), kept a week for the diff steps."""
+        expires = self._now() + timedelta(days=8)
+        self.round_trips += 1
+        self._client.put_item(
+            TableName=self._table,
+            Item=_to_item(
+                {
+                    "PK": tenant_pk(tenant_id),
+                    "SK": f"SYNCOBS#{run_id}#{page}",
+                    "entity": "sync_observations",
+                    "observed": json.dumps(list(observed), separators=(",", ":")),
+                    "expires_at": int(expires.timestamp()),
+                }
+            ),
+        )
+
+    def weekly_observations(self, tenant_id: str, run_id: str) -> list[dict[str, Any]]:
+        """Every observation a weekly run stored, page after page."""
+        observed: list[dict[str, Any]] = []
+        for item in self._query_items(tenant_id, f"SYNCOBS#{run_id}#"):
+            observed += json.loads(item["observed"])
+        return observed
+
     # ---- plumbing ----------------------------------------------------------------------------
 
     def _get(self, key: Mapping[str, str]) -> dict[str, Any] | None:
@@ -835,6 +989,10 @@ class BridgeRepository:
         self.round_trips += 1
         response = self._client.update_item(**kwargs)
         return _from_item(response.get("Attributes", {}))
+
+
+def _without_keys(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k not in ("PK", "SK", "entity")}
 
 
 def _member_facts(tenant_id: str, event: MembershipUpserted) -> Member:

@@ -36,8 +36,10 @@ if TYPE_CHECKING:
     from mypy_boto3_ssm.client import SSMClient
 
     from access_core.admin_service import AdminDependencies
+    from access_core.commands import WeeklySyncStep
     from access_core.domain import Tenant
     from access_core.kisi_gateway import KisiMembershipGateway
+    from access_core.sync_service import SyncDependencies
     from access_core.unlock_service import UnlockDependencies
     from access_core.webhook_service import WebhookDependencies
     from access_core.worker_service import WorkerDependencies
@@ -176,7 +178,37 @@ def worker_dependencies() -> WorkerDependencies:
         )
         return KisiMembershipGateway(client)
 
+    def weekly_step(command: WeeklySyncStep) -> None:
+        from access_core.sync_service import continue_weekly_sync
+
+        continue_weekly_sync(sync_dependencies(), command)
+
     return WorkerDependencies(
+        repository=repository(),
+        queue=command_queue(),
+        secrets=secret_store(),
+        kisi_for=kisi_for,
+        metrics=PowertoolsMetricsSink(Metrics()),
+        clock=utc_now,
+        weekly_step=weekly_step,
+    )
+
+
+@cache
+def sync_dependencies() -> SyncDependencies:
+    """The daily and weekly syncs (and the worker's weekly steps): Kisi clients paced on the
+    tenant's Kisi identity with the worker's headroom, like the worker's own."""
+    from access_core.kisi_gateway import worker_kisi_client
+    from access_core.sync_service import SyncDependencies
+
+    config = settings()
+
+    def kisi_for(tenant: Tenant, api_key: str) -> KisiClient:
+        return worker_kisi_client(
+            tenant, api_key, config.kisi_base_url, config.kisi_integration_contact
+        )
+
+    return SyncDependencies(
         repository=repository(),
         queue=command_queue(),
         secrets=secret_store(),
@@ -226,6 +258,7 @@ def reset() -> None:
         webhook_idempotency,
         webhook_dependencies,
         worker_dependencies,
+        sync_dependencies,
         unlock_dependencies,
     ):
         cached.cache_clear()
@@ -269,4 +302,12 @@ def admin_dependencies() -> AdminDependencies:
         metrics=PowertoolsMetricsSink(Metrics()),
         clock=utc_now,
         dead_letter_depth=command_dead_letter_depth,
+        latest_sync_runs=latest_sync_runs,
     )
+
+
+def latest_sync_runs(tenant_id: str) -> dict[str, dict[str, Any] | None]:
+    """The tenant's last daily and weekly sync results, for the admin status."""
+    from access_core.sync_service import latest_sync_runs as latest
+
+    return latest(repository(), tenant_id)
