@@ -1,0 +1,76 @@
+"""The reliability suite's fixtures: the Kisi worker without wall-clock waits.
+
+The worker paces itself below Kisi's 5 requests/s and waits out 429s and 5xx backoffs through its
+pacer, with real sleeps. Here the pacer runs on a virtual clock that its sleeps move forward, so
+the suite exercises the same pacing and retry decisions without waiting for them; and the worker's
+client times out after a fraction of a second, so the emulator's held responses (timeout faults)
+cost little wall time.
+"""
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from access_core import kisi_gateway
+from access_core.domain import Tenant
+from kisi_client import KisiClient
+from kisi_client.pacing import PacerRegistry
+from tests.integration.conftest import FAKE_AWS_ENVIRONMENT
+
+WORKER_READ_TIMEOUT_SECONDS = 0.5
+
+
+class VirtualClock:
+    """Monotonic seconds that only `sleep` moves."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        self.slept += seconds
+
+
+@pytest.fixture
+def virtual_clock() -> VirtualClock:
+    return VirtualClock()
+
+
+@pytest.fixture
+def unpaced_worker(monkeypatch: pytest.MonkeyPatch, virtual_clock: VirtualClock) -> VirtualClock:
+    """The worker's Kisi client as built in production, but paced on `virtual_clock` and with a
+    short read timeout. Yields the clock (its `slept` is the pacing and backoff skipped)."""
+    pacers = PacerRegistry(clock=virtual_clock, sleep=virtual_clock.sleep)
+    production: Callable[[Tenant, str, str, str | None], KisiClient] = (
+        kisi_gateway.worker_kisi_client
+    )
+
+    def worker_kisi_client(
+        tenant: Tenant, api_key: str, base_url: str, integration_contact: str | None
+    ) -> KisiClient:
+        built = production(tenant, api_key, base_url, integration_contact)
+        return KisiClient(
+            api_key,
+            base_url=base_url,
+            integration_contact=integration_contact or None,
+            retry=kisi_gateway.WORKER_RETRY_POLICY,
+            requests_per_second=built.pacer.requests_per_second,
+            pacer_key=built.pacer_key,
+            pacers=pacers,
+            timeout=httpx.Timeout(WORKER_READ_TIMEOUT_SECONDS, connect=2.0),
+        )
+
+    monkeypatch.setattr(kisi_gateway, "worker_kisi_client", worker_kisi_client)
+    return virtual_clock
+
+
+@pytest.fixture
+def fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto's fake credentials, for tests that open their own `mock_aws()` (one per example)."""
+    for name, value in FAKE_AWS_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
