@@ -633,6 +633,24 @@ def test_a_token_without_subject_or_tenant_is_401(claims: dict[str, str] | None)
     assert (refused.status_code, refused.body["error"]) == (401, "unauthorized")
 
 
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"sub": "p" * 129, "tenant_id": TENANT},
+        {"sub": "player#3", "tenant_id": TENANT},
+        {"sub": PLAYER, "tenant_id": "club 1"},
+        {"sub": PLAYER, "tenant_id": "c" * 2000},
+    ],
+    ids=["long subject", "# in subject", "space in tenant", "long tenant"],
+)
+def test_subject_and_tenant_must_be_platform_ids(claims: dict[str, str]) -> None:
+    """They become parts of DynamoDB keys: an id no platform could send is refused up front."""
+    refused = authorize(claims)
+    assert isinstance(refused, ServiceResponse)
+    assert (refused.status_code, refused.body["error"]) == (401, "unauthorized")
+    assert "at most 128" in refused.body["message"]
+
+
 def test_the_player_is_the_subject_and_the_tenant_the_claim() -> None:
     assert authorize({"sub": PLAYER, "tenant_id": TENANT, "roles": "[player]"}) == Caller(
         PLAYER, TENANT, frozenset({"player"})

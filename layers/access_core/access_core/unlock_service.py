@@ -21,9 +21,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from pydantic import TypeAdapter, ValidationError
+
 from access_core.auth import Caller, caller_from_claims
 from access_core.domain import ConnectionState, Lock, Tenant
-from access_core.events import utc_iso
+from access_core.events import MAX_ID_LENGTH, PlatformId, utc_iso
 from access_core.ports import Clock, MetricsSink, SecretStore
 from access_core.repository import AuditEntry, RecentUnlock, UnlockFacts
 from access_core.reservation_policy import (
@@ -181,12 +183,26 @@ class UnlockDependencies:
 # ---- who may call -----------------------------------------------------------------------------
 
 
+_PLATFORM_ID: TypeAdapter[str] = TypeAdapter(PlatformId)
+
+
 def authorize(claims: Mapping[str, Any] | None) -> Caller | ServiceResponse:
-    """The player (the token's subject) and their tenant (its claim), or 401."""
+    """The player (the token's subject) and their tenant (its claim), or 401. Both become parts
+    of DynamoDB keys, so they must be platform ids (a reservation lists players by such ids)."""
     caller = caller_from_claims(claims)
     if caller is None:
         return error_response(
             401, "unauthorized", "A token with a subject and a tenant claim is required."
+        )
+    try:
+        _PLATFORM_ID.validate_python(caller.subject)
+        _PLATFORM_ID.validate_python(caller.tenant_id)
+    except ValidationError:
+        return error_response(
+            401,
+            "unauthorized",
+            "The token's subject and tenant claim must be ids of at most "
+            f"{MAX_ID_LENGTH} letters, digits or . _ : @ -.",
         )
     return caller
 

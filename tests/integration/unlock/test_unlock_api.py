@@ -343,6 +343,11 @@ def test_invalid_paths_422_unknown_routes_404_wrong_methods_405(
         )
         return club.stack.invoke_http("UnlockFunction", event)
 
+    anonymous = club.stack.invoke_http(
+        "UnlockFunction",
+        http_api_event(method="GET", route_key="$default", path="/v1/reservations/res-1/nothing"),
+    )
+    assert (anonymous.status, anonymous.body["error"]) == (401, "unauthorized")
     missing = call("GET", "/v1/reservations/res-1/nothing")
     assert (missing.status, missing.body["error"]) == (404, "route_not_found")
     assert "docs/unlock-api.md" in missing.body["message"]
