@@ -36,18 +36,21 @@ copy_config_to_registered_loggers(source_logger=logger, include={"access_core", 
 RESERVATION = "/v1/reservations/<reservation_id>"
 TAG = "Unlock"
 ERROR_DESCRIPTIONS = {
-    401: "No usable token (no subject or no tenant claim)",
-    403: "door_access_disabled (the club does not offer it), window_not_open or window_closed "
-    "(with the window's times), kisi_access_denied (Kisi refused the club's account)",
-    404: "reservation_not_found (none that lists this player in this club: another player's or "
-    "club's is answered the same), door_not_found (not a door players may open)",
-    409: "reservation_cancelled",
+    401: "unauthorized: no subject or no tenant claim in the token, or not platform ids",
+    403: "door_access_disabled: the club does not offer door access with bookings; for an "
+    "unlock also window_not_open / window_closed (with window_opens_at and window_closes_at) "
+    "and kisi_access_denied (Kisi refused the club's account for this door)",
+    404: "reservation_not_found: no reservation with this id lists this player in this club "
+    "(another player's or club's is answered the same); for an unlock also door_not_found "
+    "(not a door players may open here)",
+    409: "reservation_cancelled: the booking was cancelled, no door opens",
+    422: "invalid_request: a path parameter is invalid (every offending field is named)",
     423: "door_locked_down: the door is locked down in Kisi",
-    422: "The path is invalid (every offending field is named)",
     429: "kisi_rate_limited: the club's Kisi budget is used up; retry after Retry-After seconds",
     502: "kisi_error: Kisi answered in an unexpected way",
-    503: "door_offline, kisi_unavailable (retry after Retry-After seconds; the door may have "
-    "opened), kisi_not_connected or kisi_credentials_invalid (the club must reconnect Kisi)",
+    503: "kisi_not_connected / kisi_credentials_invalid: the club must (re)connect Kisi; for an "
+    "unlock also door_offline, and kisi_unavailable (retry after Retry-After seconds; the door "
+    "may have opened)",
 }
 
 app = json_resolver()
