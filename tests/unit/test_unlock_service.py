@@ -16,6 +16,7 @@ from access_core.auth import Caller
 from access_core.domain import ConnectionState, Lock, Reservation, Tenant
 from access_core.events import ReservationStatus
 from access_core.repository import AuditEntry, RecentUnlock, UnlockFacts
+from access_core.reservation_policy import ReservationDecision, ReservationReason
 from access_core.responses import ServiceResponse
 from access_core.unlock_service import (
     RETRY_DEDUPE_SECONDS,
@@ -26,6 +27,7 @@ from access_core.unlock_service import (
     authorize,
     list_doors,
     metric_name,
+    refusal_for,
     unlock_door,
     unlock_kisi_client,
 )
@@ -357,8 +359,8 @@ def test_each_refusal_is_one_read_one_audit_write_and_no_kisi_call(
 def test_window_refusals_say_when_the_window_opens_and_closes() -> None:
     early = make_world(now=START - timedelta(minutes=40)).unlock()
     assert early.status_code == 403
-    assert early.body["window_opens_at"] == "2030-06-15T17:45:00.000000Z"
-    assert early.body["window_closes_at"] == "2030-06-15T19:00:00.000000Z"
+    assert early.body["window_opens_at"] == "2030-06-15T17:45:00Z"
+    assert early.body["window_closes_at"] == "2030-06-15T19:00:00Z"
     assert "17:45" in early.body["message"]
     late = make_world(now=END + timedelta(minutes=1)).unlock()
     assert late.body["error"] == "window_closed"
@@ -655,6 +657,11 @@ def test_the_player_is_the_subject_and_the_tenant_the_claim() -> None:
     assert authorize({"sub": PLAYER, "tenant_id": TENANT, "roles": "[player]"}) == Caller(
         PLAYER, TENANT, frozenset({"player"})
     )
+
+
+def test_an_allowed_decision_is_not_a_refusal() -> None:
+    with pytest.raises(ValueError, match="not a refusal"):
+        refusal_for(ReservationDecision(ReservationReason.ALLOWED), "res-1", COURT)
 
 
 def test_metric_names() -> None:

@@ -18,7 +18,7 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from pydantic import TypeAdapter, ValidationError
@@ -44,6 +44,7 @@ from access_core.unlock_models import (
     DoorView,
     Refusal,
     UnlockResponse,
+    WindowView,
 )
 from kisi_client import KisiClient, KisiError, RetryPolicy, UnlockFailureReason
 
@@ -253,28 +254,37 @@ def refusal_for(
             return error_response(
                 403, reason.value, _window_message(reason, window), **_window_fields(window)
             )
-        case _:
+        case (
+            ReservationReason.LOCK_UNKNOWN
+            | ReservationReason.LOCK_DISABLED
+            | ReservationReason.LOCK_MISSING_IN_KISI
+        ):
             return error_response(
                 404,
                 "door_not_found",
                 f"Door {lock_id} is not one players can open at this club.",
             )
+        case ReservationReason.ALLOWED:
+            raise ValueError("an allowed decision is not a refusal")
 
 
 def _window_message(reason: ReservationReason, window: AccessWindow) -> str:
     if reason is ReservationReason.WINDOW_NOT_OPEN:
         return (
-            f"Too early: the doors open at {utc_iso(window.opens_at)} "
-            f"and close at {utc_iso(window.closes_at)}."
+            f"Too early: the doors open at {_shown(window.opens_at)} "
+            f"and close at {_shown(window.closes_at)}."
         )
-    return f"This reservation ended at {utc_iso(window.closes_at)}."
+    return f"This reservation ended at {_shown(window.closes_at)}."
+
+
+def _shown(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _window_fields(window: AccessWindow) -> dict[str, str]:
-    return {
-        "window_opens_at": utc_iso(window.opens_at),
-        "window_closes_at": utc_iso(window.closes_at),
-    }
+    """The window's times as the models serialise them (the app localises them)."""
+    view = WindowView(opens_at=window.opens_at, closes_at=window.closes_at).model_dump(mode="json")
+    return {"window_opens_at": view["opens_at"], "window_closes_at": view["closes_at"]}
 
 
 def _retry_later(status: int, error: str, message: str, seconds: float) -> ServiceResponse:
