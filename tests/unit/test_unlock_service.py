@@ -292,6 +292,18 @@ def test_success_is_audited_and_counted(world: World) -> None:
     assert world.metrics.counts == Counter({"UnlockAttempts": 1, "UnlockOpened": 1})
 
 
+def test_an_open_door_is_answered_200_even_if_it_cannot_be_recorded(world: World) -> None:
+    def broken(*_: Any) -> bool:
+        raise RuntimeError("DynamoDB is down")
+
+    world.store.record_unlock = broken  # type: ignore[method-assign]
+    response = world.unlock()
+    assert response.status_code == 200
+    assert world.kisi.unlocked == [COURT]
+    assert world.metrics.counts["UnlockNotRecorded"] == 1
+    assert world.metrics.counts["UnlockOpened"] == 1
+
+
 # ---- refusals: their answers, no Kisi call -----------------------------------------------------
 
 
