@@ -7,7 +7,7 @@ client times out after a fraction of a second, so the emulator's held responses 
 cost little wall time.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -16,7 +16,9 @@ from access_core import kisi_gateway
 from access_core.domain import Tenant
 from kisi_client import KisiClient
 from kisi_client.pacing import PacerRegistry
+from kisi_emulator.server import RunningEmulator
 from tests.integration.conftest import FAKE_AWS_ENVIRONMENT
+from tests.integration.harness import Club, make_club, restored_environment
 
 WORKER_READ_TIMEOUT_SECONDS = 0.5
 
@@ -74,3 +76,10 @@ def fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     """moto's fake credentials, for tests that open their own `mock_aws()` (one per example)."""
     for name, value in FAKE_AWS_ENVIRONMENT.items():
         monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
+def club(aws: None, kisi: RunningEmulator, unpaced_worker: VirtualClock) -> Iterator[Club]:
+    """One connected club on an in-process stack, its worker unpaced (see `unpaced_worker`)."""
+    with restored_environment():
+        yield make_club(kisi)
