@@ -3,6 +3,9 @@ it is stale) and a valid OpenAPI 3.1 document that covers every JSON route of te
 
 import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,15 +23,34 @@ def committed() -> dict[str, Any]:
     return document
 
 
-def test_the_committed_document_is_what_the_code_documents(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-    built = openapi_export.render(openapi_export.build_document())
-
-    assert openapi_export.OUTPUT.read_text() == built, (
-        "docs/openapi.json is stale: run scripts/export-openapi and commit it"
+def export_check(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """`scripts/export-openapi --check`, in a child process: importing the handlers here, before
+    a test sets the functions' environment, would build their Powertools tools without it for
+    the rest of the session."""
+    return subprocess.run(
+        [sys.executable, "-m", "scripts.openapi_export", "--check", *arguments],
+        cwd=openapi_export.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
+
+
+def test_the_committed_document_is_what_the_code_documents() -> None:
+    check = export_check()
+
+    assert check.returncode == 0, check.stderr + check.stdout
+
+
+def test_the_stale_check_fails_on_a_changed_document(tmp_path: Path) -> None:
+    changed = tmp_path / "openapi.json"
+    changed.write_text(openapi_export.OUTPUT.read_text().replace("Kisi", "Kisu", 1))
+
+    check = export_check("--output", str(changed))
+
+    assert check.returncode == 1
+    assert "stale" in check.stderr
 
 
 def test_the_document_is_valid_openapi_3_1(committed: dict[str, Any]) -> None:
