@@ -297,6 +297,13 @@ class DemoScenario:
                     and datetime.fromisoformat(until.replace("Z", "+00:00")) == cancels_at,
                     "pending cancel: Kisi enforces the cancellation date (valid_until)",
                 )
+        why = self.admin("GET", "/members/member-1/access")
+        decision = why.json().get("decision", {}) if why.is_success else {}
+        log.expect(
+            why.status_code == 200 and decision.get("granted") is True,
+            f"the admin asks why the member has access: {decision.get('reason')} "
+            f"({decision.get('explanation')})",
+        )
 
     def weekly_sync_undoes_a_hand_made_change(self) -> None:
         log = self.log
@@ -313,8 +320,12 @@ class DemoScenario:
         log.expect(removed.status_code == 204, "assignment deleted in Kisi by hand")
         log.expect(self.kisi_assignment(MEMBER_EMAIL) is None, "the member has no access now")
         report = self.http.post("/_local/schedules/Weekly", json={"tenant_id": SCENARIO_TENANT_ID})
-        log.expect(report.status_code == 200, "the weekly sync ran")
-        log.note(f"weekly result: {report.text[:200]}")
+        result = report.json() if report.is_success else {}
+        log.expect(
+            report.status_code == 200 and result.get("succeeded") == 1,
+            f"the weekly sync ran ({report.status_code}): {result.get('commands_enqueued')} "
+            f"command(s) queued for the drift, {result.get('kisi_calls')} Kisi call(s)",
+        )
         self.wait_for_worker()
         log.expect(
             self.kisi_assignment(MEMBER_EMAIL) is not None,
