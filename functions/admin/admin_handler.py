@@ -107,7 +107,8 @@ def get_settings(tenant_id: TenantId) -> Response[dict[str, Any]]:
     f"{TENANT}/settings",
     tags=[TAG],
     summary="Create or update the club's settings and plan flags",
-    description="Replaces the settings (omitted optional fields take their defaults). `plans` "
+    description="Sets the fields given; optional fields left out keep their stored value (their "
+    "default when this creates the tenant). `plans` "
     "sets the 24-hour flag and Kisi group of the plans listed; others are left alone. A plan's "
     "flags belong to whoever changed them last: this write is stamped now, so only a platform "
     "plan.updated webhook with a newer updated_at overrides it, and an older one is ignored. "
@@ -160,9 +161,11 @@ def delete_kisi_credentials(tenant_id: TenantId) -> Response[dict[str, Any]]:
     f"{TENANT}/webhook-secret",
     tags=[TAG],
     summary="Generate (rotate) the webhook signing secret",
-    description="A new random secret replaces the old one at once. It is answered in this "
-    "response only (Cache-Control: no-store) and never again: configure it in the platform's "
-    "relay now. This is the only response that carries a secret.",
+    description="A new random secret replaces the stored one. It is answered in this response "
+    "only (Cache-Control: no-store) and never again: configure it in the platform's relay now. "
+    "Warm webhook functions cache the secret for up to 5 minutes, so for that long a webhook "
+    "signed with either secret may be refused (401) and should be retried by the platform. This "
+    "is the only response that carries a secret.",
     responses=documented(WebhookSecretResponse, "The new secret, shown once"),
 )
 def post_webhook_secret(tenant_id: TenantId) -> Response[dict[str, Any]]:
