@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from kisi_client import KisiClient
 from kisi_emulator import DEMO_API_KEY, DEMO_GROUP_NAME
@@ -14,6 +17,15 @@ from local_runtime.tenants import register_tenant
 DEMO_TENANT_ID = "demo-club"
 DEMO_PLAYER_ID = "player-1"
 DEMO_ADMIN_ID = "admin-1"
+# The resolvers' operations, generated from the code (a test keeps it current): a template route
+# `ANY /v1/admin/{proxy+}` is listed operation by operation from it.
+OPENAPI_DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
+EXAMPLE_PATH_VALUES = {
+    "platform": "canonical",
+    "reservation_id": "res-1",
+    "lock_id": "1",
+    "member_id": "m-1",
+}
 
 
 @dataclass(frozen=True)
@@ -79,7 +91,7 @@ def cheat_sheet(stack: LocalStack, demo: DemoTenant) -> str:
         + "/_local/schedules/<name>  "
         + " ".join(s.name for s in stack.model.schedules()),
         "",
-        "Routes (from template.yaml):",
+        "Routes (from template.yaml; bodies in docs/admin-api.md and docs/unlock-api.md):",
     ]
     example_body = json.dumps(
         {
@@ -95,13 +107,13 @@ def cheat_sheet(stack: LocalStack, demo: DemoTenant) -> str:
         }
     )
     for route in stack.model.routes():
-        path = route.path.replace("{tenant_id}", demo.tenant_id).replace("{platform}", "canonical")
-        method = "GET" if route.method == "ANY" else route.method
-        if route.jwt_required:
-            token = "$ADMIN_TOKEN" if "/admin/" in route.path else "$PLAYER_TOKEN"
-            lines.append(f'  curl -X {method} {base}{path} -H "Authorization: Bearer {token}"')
-        else:
+        if not route.jwt_required:
             lines.append(f"  {route.method} {route.path}  (signed webhook, see below)")
+            continue
+        token = "$ADMIN_TOKEN" if "/admin/" in route.path else "$PLAYER_TOKEN"
+        for method, path in _operations(route.method, route.path):
+            example = _example_path(path, demo.tenant_id)
+            lines.append(f'  curl -X {method} {base}{example} -H "Authorization: Bearer {token}"')
     lines += [
         "",
         "A signed webhook (docs/webhooks.md):",
@@ -117,3 +129,22 @@ def cheat_sheet(stack: LocalStack, demo: DemoTenant) -> str:
         f"  export PLAYER_TOKEN={demo.player_token}",
     ]
     return "\n".join(lines)
+
+
+def _operations(method: str, path: str) -> Iterator[tuple[str, str]]:
+    """A template route's operations: itself, or for a `{proxy+}` route every documented
+    operation under it."""
+    if not path.endswith("{proxy+}") or not OPENAPI_DOCUMENT.exists():
+        yield ("GET" if method == "ANY" else method), path
+        return
+    prefix = path.removesuffix("{proxy+}")
+    paths = json.loads(OPENAPI_DOCUMENT.read_text())["paths"]
+    for documented in sorted(paths):
+        if documented.startswith(prefix):
+            for operation in sorted(paths[documented]):
+                yield operation.upper(), documented
+
+
+def _example_path(path: str, tenant_id: str) -> str:
+    values = {**EXAMPLE_PATH_VALUES, "tenant_id": tenant_id}
+    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), f"<{m.group(1)}>"), path)
