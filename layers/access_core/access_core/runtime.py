@@ -165,18 +165,23 @@ def webhook_dependencies() -> WebhookDependencies:
     )
 
 
-@cache
-def worker_dependencies() -> WorkerDependencies:
-    from access_core.kisi_gateway import KisiMembershipGateway, worker_kisi_client
-    from access_core.worker_service import WorkerDependencies
+def tenant_worker_client(tenant: Tenant, api_key: str) -> KisiClient:
+    """A Kisi client for the worker and the syncs: paced on the tenant's Kisi identity."""
+    from access_core.kisi_gateway import worker_kisi_client
 
     config = settings()
+    return worker_kisi_client(
+        tenant, api_key, config.kisi_base_url, config.kisi_integration_contact
+    )
+
+
+@cache
+def worker_dependencies() -> WorkerDependencies:
+    from access_core.kisi_gateway import KisiMembershipGateway
+    from access_core.worker_service import WorkerDependencies
 
     def kisi_for(tenant: Tenant, api_key: str) -> KisiMembershipGateway:
-        client = worker_kisi_client(
-            tenant, api_key, config.kisi_base_url, config.kisi_integration_contact
-        )
-        return KisiMembershipGateway(client)
+        return KisiMembershipGateway(tenant_worker_client(tenant, api_key))
 
     def weekly_step(command: WeeklySyncStep) -> None:
         from access_core.sync_service import continue_weekly_sync
@@ -198,21 +203,13 @@ def worker_dependencies() -> WorkerDependencies:
 def sync_dependencies() -> SyncDependencies:
     """The daily and weekly syncs (and the worker's weekly steps): Kisi clients paced on the
     tenant's Kisi identity with the worker's headroom, like the worker's own."""
-    from access_core.kisi_gateway import worker_kisi_client
     from access_core.sync_service import SyncDependencies
-
-    config = settings()
-
-    def kisi_for(tenant: Tenant, api_key: str) -> KisiClient:
-        return worker_kisi_client(
-            tenant, api_key, config.kisi_base_url, config.kisi_integration_contact
-        )
 
     return SyncDependencies(
         repository=repository(),
         queue=command_queue(),
         secrets=secret_store(),
-        kisi_for=kisi_for,
+        kisi_for=tenant_worker_client,
         metrics=PowertoolsMetricsSink(Metrics()),
         clock=utc_now,
     )
