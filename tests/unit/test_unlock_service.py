@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from access_core.auth import Caller
 from access_core.domain import ConnectionState, Lock, Reservation, Tenant
@@ -40,6 +42,9 @@ from kisi_client import (
     KisiRateLimited,
     KisiUnavailable,
 )
+from tests.unit.test_reservation_policy import LOCK_ID as POLICY_LOCK
+from tests.unit.test_reservation_policy import cases as policy_cases
+from tests.unit.test_reservation_policy import oracle as policy_oracle
 
 TENANT = "club-1"
 PLAYER = "player-3"
@@ -694,3 +699,42 @@ def test_the_key_is_in_no_answer_and_no_audit_entry() -> None:
         response = world.unlock()
         assert API_KEY not in repr(response)
         assert API_KEY not in repr(world.store.audit)
+
+
+# ---- property: Kisi is called exactly when the policy allows ------------------------------------
+
+
+@given(case=policy_cases(), retried=st.booleans())
+def test_kisi_is_called_exactly_when_the_policy_allows_and_it_is_no_retry(
+    case: dict[str, Any], retried: bool
+) -> None:
+    """Over the policy tests' generated cases: one store read comes first, Kisi is called only
+    for an allowed unlock that is not a retry of a recent success, and every attempt is audited
+    once."""
+    log: list[str] = []
+    lock = case["lock"]
+    store = FakeStore(log, case["tenant"], case["reservation"], {POLICY_LOCK: lock} if lock else {})
+    now: datetime = case["now"]
+    if retried:
+        recent = RecentUnlock(now - timedelta(seconds=1), now + timedelta(seconds=4))
+        store.recent[("res-1", case["player"], POLICY_LOCK)] = recent
+    kisi = FakeKisi(log)
+    deps = UnlockDependencies(
+        store=store,
+        kisi=TenantKisiClients(FakeSecrets(log), lambda _tenant, _key: kisi),
+        metrics=FakeMetrics(),
+        clock=lambda: now,
+    )
+    caller = Caller(subject=case["player"], tenant_id=TENANT, roles=frozenset())
+
+    response = unlock_door(caller, "res-1", POLICY_LOCK, deps)
+
+    allowed = policy_oracle(case)
+    assert (response.status_code == 200) is allowed
+    assert log.count("kisi.unlock") == int(allowed and not retried)
+    assert log[0] == "store.get_unlock_facts"
+    before_kisi = log[: log.index("kisi.unlock")] if "kisi.unlock" in log else []
+    assert [entry for entry in before_kisi if entry.startswith("store.")] == (
+        ["store.get_unlock_facts"] if before_kisi else []
+    )
+    assert len(store.audit) == 1
