@@ -39,6 +39,7 @@ from bench.support import (
     connect_tenant,
     environment,
     group_members,
+    in_process_stack,
     median,
     percentile,
     seed_org,
@@ -290,6 +291,33 @@ def report_club(report: Report, kisi: Any, stack: Any, prefix: str, club: Club) 
     return total / seconds
 
 
+def paced_worker(report: Report, members: int) -> None:
+    """The worker alone in one process on moto in-process (no HTTP hop to AWS, nothing else
+    running): the rate its pacing reaches when the machine is not the bottleneck."""
+    with in_process_stack(rate_limit=True) as (stack, kisi):
+        org = seed_org(kisi.emulator, "paced")
+        tenant = connect_tenant(stack, "bench-paced", org)
+        for n in range(members):
+            tenant.membership(f"m{n:05d}")
+        time.sleep(1.0)
+        before = accepted_calls(kisi.emulator, org)
+        started = time.monotonic()
+        stack.drain_commands()
+        seconds = time.monotonic() - started
+        calls = accepted_calls(kisi.emulator, org) - before
+        report.figure(
+            "in_process.worker_fraction",
+            calls / seconds / KISI_LIMIT,
+            f"{members} members, one process, no unlocks ({calls} calls in {seconds:.1f} s; "
+            "the pacing's ceiling is 4/5 = 0.8)",
+        )
+        report.figure(
+            "in_process.http_429",
+            kisi.emulator.call_count(user_id=org.admin_id, status=429),
+            "429s Kisi gave the worker",
+        )
+
+
 def run(
     *,
     members: int = 200,
@@ -305,6 +333,7 @@ def run(
         f"worker paced at {WORKER_REQUESTS_PER_SECOND:g} req/s per Kisi user; players unlock "
         f"every {unlock_interval:g} s per tenant; {workers} worker processes"
     )
+    paced_worker(report, members // 4 or 1)
     with served_stack() as (stack, kisi):
         if stack.resources.queue_urls.get("CommandDeadLetterQueue") is None:
             raise RuntimeError("template has no CommandDeadLetterQueue")

@@ -57,6 +57,7 @@ def test_rate_limited_convergence_loses_nothing():
         members=2, pair_members=0, workers=1, unlock_interval=0.5, idle_unlocks=0
     ).figures
 
+    assert figures["in_process.http_429"] == 0
     assert figures["one_tenant.members"] == 2
     assert figures["one_tenant.commands_lost"] == 0
     assert figures["one_tenant.unlocks_refused"] == 0
