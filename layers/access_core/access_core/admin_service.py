@@ -485,7 +485,11 @@ def sync_locks(tenant_id: str, caller: Caller, deps: AdminDependencies) -> Servi
     tenant = repo.get_tenant(tenant_id)
     if tenant is None:
         return _unconfigured(tenant_id)
-    api_key = deps.secrets.kisi_api_key(tenant_id) if tenant.kisi_connected else None
+    api_key = (
+        deps.secrets.kisi_api_key(tenant_id, hint=tenant.kisi_key_hint)
+        if tenant.kisi_connected
+        else None
+    )
     if api_key is None:
         return error_response(
             409,

@@ -24,7 +24,10 @@ class CommandQueue(Protocol):
 class SecretStore(Protocol):
     """Write-only secrets per tenant: read by the stack, never returned to a caller or logged."""
 
-    def kisi_api_key(self, tenant_id: str) -> str | None: ...
+    def kisi_api_key(self, tenant_id: str, *, hint: str | None = None) -> str | None:
+        """`hint`: the key's last characters recorded in the tenant (a cached key that does not
+        end with them was replaced and is read again)."""
+        ...
 
     def webhook_secret(self, tenant_id: str) -> str | None: ...
 

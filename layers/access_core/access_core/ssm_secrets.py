@@ -35,10 +35,13 @@ class SsmSecretStore:
     def parameter_name(self, tenant_id: str, secret: str) -> str:
         return f"{self._prefix}/tenants/{tenant_id}/{secret}"
 
-    def _read(self, tenant_id: str, secret: str) -> str | None:
+    def _read(self, tenant_id: str, secret: str, *, fresh: bool = False) -> str | None:
         try:
             value = self._provider.get(
-                self.parameter_name(tenant_id, secret), max_age=self._max_age, decrypt=True
+                self.parameter_name(tenant_id, secret),
+                max_age=self._max_age,
+                decrypt=True,
+                force_fetch=fresh,
             )
         except GetParameterError:
             return None
@@ -54,8 +57,14 @@ class SsmSecretStore:
             self._client.delete_parameter(Name=self.parameter_name(tenant_id, secret))
         self._provider.clear_cache()  # type: ignore[no-untyped-call]
 
-    def kisi_api_key(self, tenant_id: str) -> str | None:
-        return self._read(tenant_id, KISI_API_KEY)
+    def kisi_api_key(self, tenant_id: str, *, hint: str | None = None) -> str | None:
+        """The tenant's key. `hint`: the key's last characters as the tenant item records them. A
+        cached key that does not end with it was replaced meanwhile (by the admin function, whose
+        write cannot clear this container's cache), so it is read again."""
+        key = self._read(tenant_id, KISI_API_KEY)
+        if key is not None and hint and not key.endswith(hint):
+            key = self._read(tenant_id, KISI_API_KEY, fresh=True)
+        return key
 
     def webhook_secret(self, tenant_id: str) -> str | None:
         return self._read(tenant_id, WEBHOOK_SECRET)

@@ -189,7 +189,7 @@ def _daily_tenant(deps: SyncDependencies, tenant_id: str, *, dry_run: bool) -> d
     run.connection_state = tenant.connection_state.value
     api_key = None
     if tenant.connection_state is not ConnectionState.DISCONNECTED:
-        api_key = deps.secrets.kisi_api_key(tenant_id)
+        api_key = deps.secrets.kisi_api_key(tenant_id, hint=tenant.kisi_key_hint)
     if api_key is None:
         run.errors.append("kisi_not_connected")
         return run.finish(deps, "skipped", record=not dry_run)
@@ -335,7 +335,7 @@ def run_weekly_sync(deps: SyncDependencies, tenant_id: str, *, dry_run: bool) ->
         return _weekly_end(deps, state, "skipped", "unknown tenant", record=False)
     api_key = None
     if tenant.connection_state is ConnectionState.CONNECTED:
-        api_key = deps.secrets.kisi_api_key(tenant_id)
+        api_key = deps.secrets.kisi_api_key(tenant_id, hint=tenant.kisi_key_hint)
     if api_key is None:
         reason = (
             "credentials_invalid"
@@ -384,7 +384,9 @@ def continue_weekly_sync(deps: SyncDependencies, command: WeeklySyncStep) -> dic
         )
         return None
     tenant = repo.get_tenant(command.tenant_id)
-    api_key = deps.secrets.kisi_api_key(command.tenant_id) if tenant else None
+    api_key = (
+        deps.secrets.kisi_api_key(command.tenant_id, hint=tenant.kisi_key_hint) if tenant else None
+    )
     if tenant is None or api_key is None or not tenant.kisi_connected:
         return _weekly_end(deps, state, "failed", "kisi_not_connected", record=True)
     return _advance(deps, tenant, api_key, state, deps.step_budget)

@@ -196,7 +196,11 @@ def converge_member(
             _record(deps, member, recorded, SyncState.IN_SYNC, None, [])
         return ConvergeResult.ALREADY_IN_SYNC
 
-    api_key = deps.secrets.kisi_api_key(tenant_id) if tenant.kisi_connected else None
+    api_key = (
+        deps.secrets.kisi_api_key(tenant_id, hint=tenant.kisi_key_hint)
+        if tenant.kisi_connected
+        else None
+    )
     if api_key is None:
         result = (
             ConvergeResult.CREDENTIALS_INVALID
