@@ -351,3 +351,24 @@ class UnlockApi:
             else claims,
         )
         return self.stack.invoke_http("UnlockFunction", event)
+
+
+def stack_contents(stack: InProcessStack) -> dict[str, Any]:
+    """`stack_state` plus the idempotency table's items and the bodies of the messages waiting on
+    each queue (received, then made visible again at once: they stay where they were)."""
+    dynamodb = boto3.client("dynamodb")
+    idempotency = dynamodb.scan(TableName=stack.resources.table_names["IdempotencyTable"])
+    messages: dict[str, list[str]] = {}
+    for name, url in sorted(stack.resources.queue_urls.items()):
+        received: list[dict[str, Any]] = []
+        while batch := stack.sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60
+        ).get("Messages", []):
+            received += batch
+        for message in received:
+            stack.sqs.change_message_visibility(
+                QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+            )
+        messages[name] = sorted(m["Body"] for m in received)
+    items = sorted(json.dumps(item, sort_keys=True) for item in idempotency["Items"])
+    return {**stack_state(stack), "idempotency_items": items, "messages": messages}

@@ -73,6 +73,23 @@ class JsonBodyValidation(OpenAPIRequestValidationMiddleware):
         return body
 
 
+class _AfterCallerCheck(OpenAPIRequestValidationMiddleware):
+    """`validation`, run only for a caller `refusal` lets through."""
+
+    def __init__(
+        self,
+        refusal: Callable[[Any], Response[Any] | None],
+        validation: OpenAPIRequestValidationMiddleware,
+    ) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._refusal = refusal
+        self._validation = validation
+
+    def handler(self, app: EventHandlerInstance, next_middleware: NextMiddleware) -> Response[Any]:
+        refused = self._refusal(app)
+        return refused if refused is not None else self._validation.handler(app, next_middleware)
+
+
 def json_resolver() -> APIGatewayHttpResolver:
     """An HTTP API (payload 2.0) resolver validating requests against the routes' models."""
     app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=bounded_json)
@@ -90,14 +107,23 @@ def authorize_every_request(
     """Run `authorize` before every route, unknown ones included: a refusal is answered at once,
     otherwise the caller is kept for the route. Returns the function routes get it from."""
 
-    def check_caller(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    def refusal(app: APIGatewayHttpResolver) -> Response[Any] | None:
         verdict = authorize(claims_of(app.current_event.raw_event), app.request.path_parameters)
         if isinstance(verdict, ServiceResponse):
             return api_response(verdict)
         app.context["caller"] = verdict
-        return next_middleware(app)
+        return None
+
+    def check_caller(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+        refused = refusal(app)
+        return refused if refused is not None else next_middleware(app)
 
     app.use(middlewares=[check_caller])
+    # Powertools validates the request before any other middleware runs: the caller is checked
+    # first, so that a refused caller gets its 401/403/404, not a 422 about the request's body.
+    app._request_validation_middleware = _AfterCallerCheck(
+        refusal, app._request_validation_middleware
+    )
 
     def caller() -> Caller:
         verified: Caller = app.context["caller"]

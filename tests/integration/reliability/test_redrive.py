@@ -44,7 +44,7 @@ def peek_commands(club: Club) -> list[dict[str, str]]:
 
 
 def test_dead_lettered_commands_converge_after_the_redrive(
-    club: Club, capsys: pytest.CaptureFixture[str]
+    club: Club, capfd: pytest.CaptureFixture[str]
 ) -> None:
     dead_letter_during_an_outage(club)
     assert club.group_emails() == {UNMANAGED_EMAIL, CY}  # nothing could change in Kisi
@@ -56,11 +56,11 @@ def test_dead_lettered_commands_converge_after_the_redrive(
     club.converge()
 
     assert redrive_dlq.main([*queue_args(club), "--dry-run"]) == 0
-    assert "would move 3 message(s)" in capsys.readouterr().out
+    assert "would move 3 message(s)" in capfd.readouterr().out
     assert club.stack.queue_depth(DLQ) == 3  # a dry run moves nothing
 
     assert redrive_dlq.main(queue_args(club)) == 0
-    report = capsys.readouterr().out
+    report = capfd.readouterr().out
     assert "moved 3 message(s)" in report
     assert "command converge_member: 3" in report
     assert club.stack.queue_depth(DLQ) == 0
