@@ -24,7 +24,7 @@ from local_runtime.in_process import HttpResult, InProcessStack
 from tests.integration.conftest import FAKE_AWS_ENVIRONMENT, LogCapture
 from tests.integration.harness import API_KEY, Club, make_club, restored_environment
 
-WORKER_READ_TIMEOUT_SECONDS = 0.5
+WORKER_READ_TIMEOUT_SECONDS = 1.0
 
 
 class VirtualClock:

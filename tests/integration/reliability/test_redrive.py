@@ -2,9 +2,11 @@
 is redriven with the documented procedure (scripts/redrive-dlq, docs/operations.md)."""
 
 import hashlib
+import json
 from datetime import timedelta
 from typing import Any
 
+import boto3
 import pytest
 
 from scripts import redrive_dlq
@@ -137,3 +139,26 @@ def test_the_redrive_deduplication_id_is_fresh_and_stable() -> None:
 def test_the_script_needs_both_queues_or_a_stack() -> None:
     with pytest.raises(SystemExit):
         redrive_dlq.parse_arguments(["--dlq-url", "https://sqs.example/dlq.fifo"])
+
+
+def test_the_queues_can_be_found_from_the_stack_outputs(
+    aws: None, capfd: pytest.CaptureFixture[str]
+) -> None:
+    def fifo(name: str) -> dict[str, Any]:
+        return {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": name, "FifoQueue": True}}
+
+    template = {
+        "Resources": {"Dlq": fifo("d.fifo"), "Queue": fifo("q.fifo")},
+        "Outputs": {
+            "CommandDeadLetterQueueUrl": {"Value": {"Ref": "Dlq"}},
+            "CommandQueueUrl": {"Value": {"Ref": "Queue"}},
+        },
+    }
+    boto3.client("cloudformation").create_stack(
+        StackName="bridge-test", TemplateBody=json.dumps(template)
+    )
+    dlq_url, queue_url = redrive_dlq.stack_queue_urls("bridge-test")
+    assert dlq_url.endswith("/d.fifo")
+    assert queue_url.endswith("/q.fifo")
+    assert redrive_dlq.main(["--stack-name", "bridge-test", "--dry-run"]) == 0
+    assert "would move 0 message(s)" in capfd.readouterr().out
