@@ -293,6 +293,15 @@ def kisi_access(club: Club) -> set[tuple[str, int, datetime | None]]:
     return held
 
 
+def doors_kisi_opens(club: Club, email: str) -> set[int]:
+    """The groups whose doors Kisi lets `email` open now; none for an address it does not know."""
+    users = club.users_by_email().get(email, [])
+    if not users:
+        return set()
+    access = club.kisi.emulator.effective_access(club.organization_id, email=email)
+    return set(access["group_ids"])
+
+
 def newest_by_subject(scenario: Scenario, kinds: set[str]) -> dict[str, PlatformEvent]:
     """The platform's latest event per subject among `kinds` (ticks order the platform's clock)."""
     newest: dict[str, tuple[int, PlatformEvent]] = {}
@@ -371,6 +380,12 @@ def test_kisi_ends_exactly_as_the_policy_decides_after_chaos(
         decisions = decisions_for_stored_state(club)
         expected = {(d.email, d.group_id, d.valid_until) for d in decisions.values() if d.granted}
         assert kisi_access(club) == expected
+        # And what Kisi itself lets each address open now (valid_until and access_enabled applied).
+        opens = {email: doors_kisi_opens(club, email) for email in MANAGED_EMAILS}
+        assert opens == {
+            email: {d.group_id for d in decisions.values() if d.granted and d.email == email}
+            for email in MANAGED_EMAILS
+        }
         for member_id in decisions:
             assert club.stored_member(member_id).kisi.sync_state.value == "in_sync", member_id
 
