@@ -37,7 +37,8 @@ def daily(club: Club, **event: Any) -> dict[str, Any]:
 
 
 def only_result(summary: dict[str, Any], tenant_id: str) -> dict[str, Any]:
-    [result] = [r for r in summary["results"] if r["tenant_id"] == tenant_id]
+    results: list[dict[str, Any]] = summary["results"]
+    [result] = [r for r in results if r["tenant_id"] == tenant_id]
     return result
 
 
