@@ -139,7 +139,7 @@ class FakeSecrets:
         self.log.append("ssm.kisi_api_key")
         return self.key
 
-    def webhook_secret(self, tenant_id: str) -> str | None:
+    def webhook_secret(self, tenant_id: str, *, refresh: bool = False) -> str | None:
         return None
 
     def put_kisi_api_key(self, tenant_id: str, api_key: str) -> None: ...

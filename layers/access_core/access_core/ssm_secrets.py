@@ -7,6 +7,8 @@ never logged, returned, or put in an exception message.
 from __future__ import annotations
 
 import contextlib
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.utilities.parameters import SSMProvider
@@ -16,6 +18,9 @@ if TYPE_CHECKING:
     from mypy_boto3_ssm.client import SSMClient
 
 DEFAULT_SECRET_MAX_AGE_SECONDS = 300
+# A webhook signed with a secret the cache does not know yet makes the store read SSM again, but
+# not more often than this per tenant: bad signatures must not turn into SSM traffic.
+WEBHOOK_SECRET_REFRESH_SECONDS = 10.0
 KISI_API_KEY = "kisi-api-key"
 WEBHOOK_SECRET = "webhook-secret"
 
@@ -26,8 +31,11 @@ class SsmSecretStore:
         client: SSMClient,
         prefix: str,
         max_age_seconds: int = DEFAULT_SECRET_MAX_AGE_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
+        self._monotonic = monotonic
+        self._webhook_secret_refreshed_at: dict[str, float] = {}
         self._provider = SSMProvider(boto3_client=client)
         self._prefix = prefix.rstrip("/")
         self._max_age = max_age_seconds
@@ -66,8 +74,17 @@ class SsmSecretStore:
             key = self._read(tenant_id, KISI_API_KEY, fresh=True)
         return key
 
-    def webhook_secret(self, tenant_id: str) -> str | None:
-        return self._read(tenant_id, WEBHOOK_SECRET)
+    def webhook_secret(self, tenant_id: str, *, refresh: bool = False) -> str | None:
+        """The tenant's signing secret. `refresh`: read SSM again (the admin function rotated it,
+        and its write cannot clear this container's cache), at most once per
+        WEBHOOK_SECRET_REFRESH_SECONDS per tenant; otherwise the cached value."""
+        if refresh:
+            now = self._monotonic()
+            last = self._webhook_secret_refreshed_at.get(tenant_id)
+            refresh = last is None or now - last >= WEBHOOK_SECRET_REFRESH_SECONDS
+            if refresh:
+                self._webhook_secret_refreshed_at[tenant_id] = now
+        return self._read(tenant_id, WEBHOOK_SECRET, fresh=refresh)
 
     def put_kisi_api_key(self, tenant_id: str, api_key: str) -> None:
         self._write(tenant_id, KISI_API_KEY, api_key)

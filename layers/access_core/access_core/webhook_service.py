@@ -73,10 +73,9 @@ def receive_webhook(request: WebhookRequest, deps: WebhookDependencies) -> Servi
             "payload_too_large",
             f"Webhook bodies are limited to {MAX_WEBHOOK_BODY_BYTES} bytes.",
         )
-    secret = deps.secrets.webhook_secret(request.tenant_id)
     now = deps.clock()
     tenant = None
-    if verify(secret, request.headers, request.body, now.timestamp()):
+    if _signed_by_tenant(request, deps, now.timestamp()):
         tenant = deps.repository.get_tenant(request.tenant_id)
     if tenant is None:
         deps.metrics.count("WebhookUnauthorized")
@@ -127,6 +126,16 @@ def receive_webhook(request: WebhookRequest, deps: WebhookDependencies) -> Servi
     return ServiceResponse(
         202, {"status": "accepted", "event_id": translation.source_event_id, **summary}
     )
+
+
+def _signed_by_tenant(request: WebhookRequest, deps: WebhookDependencies, now: float) -> bool:
+    """Verify with the cached secret, then once with a fresh read: after a rotation the platform
+    signs with the new secret while this container may still cache the old one."""
+    cached = deps.secrets.webhook_secret(request.tenant_id)
+    if verify(cached, request.headers, request.body, now):
+        return True
+    fresh = deps.secrets.webhook_secret(request.tenant_id, refresh=True)
+    return fresh != cached and verify(fresh, request.headers, request.body, now)
 
 
 def _apply_events(
