@@ -2,9 +2,12 @@
 
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
+from access_core import runtime
+from access_core.ssm_secrets import SsmSecretStore
 from kisi_emulator.server import RunningEmulator
 from tests.integration.harness import AdminApi, Club, make_club, restored_environment
 
@@ -21,3 +24,16 @@ def club(aws: None, kisi: RunningEmulator) -> Iterator[Club]:
 @pytest.fixture
 def admin(club: Club) -> AdminApi:
     return AdminApi(club.stack)
+
+
+@pytest.fixture
+def admin_in_own_container(admin: AdminApi, monkeypatch: pytest.MonkeyPatch) -> AdminApi:
+    """The admin API with a secret cache of its own. In AWS the admin function runs in its own
+    containers: its writes to SSM cannot clear the caches of the webhook, worker or sync
+    functions, which the in-process stack otherwise shares with it."""
+    own_store = SsmSecretStore(runtime.ssm_client(), runtime.settings().ssm_prefix)
+    admin_dependencies = runtime.admin_dependencies
+    monkeypatch.setattr(
+        runtime, "admin_dependencies", lambda: replace(admin_dependencies(), secrets=own_store)
+    )
+    return admin

@@ -2,13 +2,10 @@
 write-only (only its last 4 characters come back), can be replaced, and disconnecting removes it
 and stops every Kisi call for the tenant until a key is connected again."""
 
-from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from access_core import runtime
-from access_core.ssm_secrets import SsmSecretStore
 from tests.integration.conftest import LogCapture
 from tests.integration.harness import (
     ADMIN_EMAIL,
@@ -235,16 +232,9 @@ def test_credentials_of_a_tenant_without_settings_are_a_404(club: Club) -> None:
 
 
 def test_a_replaced_key_is_used_by_a_worker_that_cached_the_old_one(
-    club: Club, admin: AdminApi, monkeypatch: pytest.MonkeyPatch
+    club: Club, admin_in_own_container: AdminApi
 ) -> None:
-    """In AWS the admin and worker functions run in their own containers, each with its own
-    secret cache: the admin's write cannot clear the worker's. Here the admin function gets its
-    own store, as its container would."""
-    own_store = SsmSecretStore(runtime.ssm_client(), runtime.settings().ssm_prefix)
-    admin_dependencies = runtime.admin_dependencies
-    monkeypatch.setattr(
-        runtime, "admin_dependencies", lambda: replace(admin_dependencies(), secrets=own_store)
-    )
+    admin = admin_in_own_container
     club.membership("m1", ADA, "active", T0)
     club.converge()  # the worker has cached the key
     add_api_key(club, NEW_KEY)

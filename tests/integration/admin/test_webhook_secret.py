@@ -1,13 +1,8 @@
 """POST /webhook-secret: a new signing secret, answered once (no-store) and never again; webhooks
 signed with the old secret are refused from then on, the new one is accepted."""
 
-from dataclasses import replace
 from datetime import timedelta
 
-import pytest
-
-from access_core import runtime
-from access_core.ssm_secrets import SsmSecretStore
 from tests.integration.conftest import LogCapture
 from tests.integration.harness import (
     T0,
@@ -97,16 +92,9 @@ def test_a_rotation_does_not_disturb_membership_access(club: Club, admin: AdminA
 
 
 def test_a_rotated_secret_is_accepted_by_a_webhook_function_that_cached_the_old_one(
-    club: Club, admin: AdminApi, monkeypatch: pytest.MonkeyPatch
+    club: Club, admin_in_own_container: AdminApi
 ) -> None:
-    """In AWS the admin and webhook functions run in their own containers, each with its own
-    secret cache: the admin's write cannot clear the webhook's. Here the admin function gets its
-    own store, as its container would."""
-    own_store = SsmSecretStore(runtime.ssm_client(), runtime.settings().ssm_prefix)
-    admin_dependencies = runtime.admin_dependencies
-    monkeypatch.setattr(
-        runtime, "admin_dependencies", lambda: replace(admin_dependencies(), secrets=own_store)
-    )
+    admin = admin_in_own_container
     old = club.webhook_secret
     assert post_signed(club, old, "evt-before") < 300  # the webhook function caches `old`
 
