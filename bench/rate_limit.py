@@ -80,7 +80,11 @@ def moto_server() -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # werkzeug may sit in a request thread
+            server.kill()
+            server.wait()
 
 
 @contextmanager
