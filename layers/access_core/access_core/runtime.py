@@ -83,8 +83,9 @@ def secret_store() -> SsmSecretStore:
 
 
 class PowertoolsMetricsSink:
-    """Counts as CloudWatch EMF metrics. No tenant dimension (it would be unbounded): the tenant
-    goes into the metric record's metadata, searchable in Logs Insights."""
+    """Counts as CloudWatch EMF metrics, dimensioned by service only: a tenant dimension would
+    make one custom metric per tenant and name. Per-tenant figures come from the admin status
+    (members with access, pending, failed, last syncs) and the log lines, which carry tenant_id."""
 
     def __init__(self, metrics: Metrics) -> None:
         self._metrics = metrics
