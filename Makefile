@@ -56,8 +56,10 @@ template: $(VENV)/.synced $(SAM_VENV)/.synced ## cfn-lint and sam validate --lin
 	$(BIN)/cfn-lint template.yaml
 	$(SAM) validate --lint --template template.yaml
 
+# Test files run in parallel, one worker per CPU (a file's tests stay on one worker: they share
+# module fixtures such as the local stack of the e2e tests).
 test: lint template ## Everything CI runs: lint, template checks, all tests with coverage
-	$(BIN)/pytest --cov --cov-report=term
+	$(BIN)/pytest -n auto --dist loadfile --cov --cov-report=term
 
 test-fast: $(VENV)/.synced ## Unit tests only, no coverage gate
 	$(BIN)/pytest -m unit -q
