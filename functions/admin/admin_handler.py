@@ -205,7 +205,8 @@ def post_locks_sync(tenant_id: TenantId) -> Response[dict[str, Any]]:
     tags=[TAG],
     summary="Choose the locks players may open",
     description="Enables exactly the locks listed and disables the others. All or nothing: an "
-    "unknown lock id refuses the request (422 unknown_locks naming them) and nothing changes.",
+    "unknown lock id (422 unknown_locks) or a lock gone from Kisi (422 locks_missing_in_kisi) "
+    "refuses the request, naming them, and nothing changes.",
     responses=documented(LocksResponse, "The locks after the change", body=True),
 )
 def put_locks_enabled(

@@ -63,7 +63,9 @@ class ApiError(BaseModel):
     fields: list[FieldProblem] | None = Field(
         default=None, description="For invalid_request: every offending field"
     )
-    lock_ids: list[int] | None = Field(default=None, description="For unknown_locks: which")
+    lock_ids: list[int] | None = Field(
+        default=None, description="For unknown_locks and locks_missing_in_kisi: which"
+    )
 
 
 # ---- settings ---------------------------------------------------------------------------------

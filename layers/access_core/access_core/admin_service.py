@@ -510,8 +510,8 @@ def sync_locks(tenant_id: str, caller: Caller, deps: AdminDependencies) -> Servi
         return error_response(
             409,
             "kisi_credentials_invalid",
-            "Kisi refused the stored API key; nothing was changed. Connect a new key "
-            "(PUT /kisi-credentials).",
+            "Kisi refused the stored API key: the tenant is now marked invalid_credentials and "
+            "its locks were not changed. Connect a new key (PUT /kisi-credentials).",
         )
     except KisiError as error:
         return _kisi_unavailable(error)
@@ -558,7 +558,8 @@ def _lock_from_kisi(tenant_id: str, kisi_lock: KisiLock, known: Lock | None, now
 def set_enabled_locks(
     tenant_id: str, request: EnabledLocksRequest, caller: Caller, deps: AdminDependencies
 ) -> ServiceResponse:
-    """Enable exactly the listed locks. An unknown id refuses the whole request."""
+    """Enable exactly the listed locks. An unknown id, or a lock Kisi no longer lists, refuses
+    the whole request."""
     repo = deps.repository
     if repo.get_tenant(tenant_id) is None:
         return _unconfigured(tenant_id)
@@ -571,6 +572,15 @@ def set_enabled_locks(
             f"Unknown lock id(s) {', '.join(map(str, unknown))}: sync the locks from Kisi "
             "(POST /locks/sync) and pick from GET /locks; nothing was changed.",
             lock_ids=unknown,
+        )
+    gone = sorted(i for i in set(request.lock_ids) if stored[i].missing_in_kisi)
+    if gone:
+        return error_response(
+            422,
+            "locks_missing_in_kisi",
+            f"Lock id(s) {', '.join(map(str, gone))} no longer exist in Kisi (missing_in_kisi at "
+            "the last sync) and cannot be opened: leave them out; nothing was changed.",
+            lock_ids=gone,
         )
     wanted = set(request.lock_ids)
     changed = [

@@ -103,6 +103,22 @@ def test_an_unknown_lock_id_refuses_the_whole_selection(club: Club, admin: Admin
     assert stack_state(club.stack) == before
 
 
+def test_a_lock_gone_from_kisi_cannot_be_enabled(club: Club, admin: AdminApi) -> None:
+    annex = seed_kisi_locks(club, 2)
+    admin("POST", "/locks/sync")
+    delete_kisi_lock(club, annex[1])
+    admin("POST", "/locks/sync")
+    before = stack_state(club.stack)
+
+    result = admin("PUT", "/locks/enabled", {"lock_ids": annex})
+
+    assert result.status == 422, result.body
+    assert result.body["error"] == "locks_missing_in_kisi"
+    assert result.body["lock_ids"] == [annex[1]]
+    assert stack_state(club.stack) == before
+    assert admin("PUT", "/locks/enabled", {"lock_ids": annex[:1]}).status == 200
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
