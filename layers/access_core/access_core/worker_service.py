@@ -52,6 +52,10 @@ logger = logging.getLogger(__name__)
 DEFAULT_RATE_LIMIT_DELAY_SECONDS = 2
 BASE_RETRY_DELAY_SECONDS = 60
 MAX_RETRY_DELAY_SECONDS = 900
+# Deliveries that wait only the delay Kisi named (Retry-After). A command throttled again after
+# that backs off like any other fault: ten deliveries of Kisi's 1-2 s would dead-letter it within
+# a minute of a 429 storm; with the backoff that takes about an hour.
+RETRIES_AT_KISIS_WORD = 2
 KisiFactory = Callable[[Tenant, str], MembershipKisi]
 
 
@@ -113,6 +117,16 @@ def retry_backoff_seconds(receive_count: int) -> int:
     )
 
 
+def retry_delay_seconds(retry: RetryLater, receive_count: int) -> int:
+    """How long a command waits before its next delivery, after its `receive_count`-th failed."""
+    if retry.delay_seconds is None:
+        return retry_backoff_seconds(receive_count)
+    named = math.ceil(retry.delay_seconds)
+    if receive_count <= RETRIES_AT_KISIS_WORD:
+        return named
+    return max(named, retry_backoff_seconds(receive_count - RETRIES_AT_KISIS_WORD))
+
+
 def process_message(
     body: str, receipt_handle: str, receive_count: int, deps: WorkerDependencies
 ) -> None:
@@ -129,14 +143,12 @@ def process_message(
     try:
         handle_command(command, deps)
     except RetryLater as retry:
-        delay = retry.delay_seconds
-        if delay is None:
-            delay = retry_backoff_seconds(receive_count)
+        delay = retry_delay_seconds(retry, receive_count)
         logger.info(
             "command retried later",
             extra={"reason": retry.reason, "delay_seconds": delay, "tenant_id": command.tenant_id},
         )
-        deps.queue.delay_retry(receipt_handle, math.ceil(delay))
+        deps.queue.delay_retry(receipt_handle, delay)
         raise
 
 
