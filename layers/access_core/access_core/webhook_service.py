@@ -130,8 +130,12 @@ def receive_webhook(request: WebhookRequest, deps: WebhookDependencies) -> Servi
 
 def _signed_by_tenant(request: WebhookRequest, deps: WebhookDependencies, now: float) -> bool:
     """Verify with the cached secret, then once with a fresh read: after a rotation the platform
-    signs with the new secret while this container may still cache the old one."""
+    signs with the new secret while this container may still cache the old one. No secret at all
+    (an unknown tenant) was just read from SSM, as a missing parameter is not cached: no second
+    read then, and no refresh bookkeeping for ids that name no tenant."""
     cached = deps.secrets.webhook_secret(request.tenant_id)
+    if cached is None:
+        return False
     if verify(cached, request.headers, request.body, now):
         return True
     fresh = deps.secrets.webhook_secret(request.tenant_id, refresh=True)

@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 import pytest
 
+from access_core import runtime
 from access_core.signature import signature_headers
 from access_core.webhook_service import MAX_WEBHOOK_BODY_BYTES
 
@@ -57,6 +58,24 @@ def test_bad_signature_and_unknown_tenant_look_the_same_and_write_nothing(club: 
         assert response.body == wrong_secret.body
     assert response.body["error"] == "unauthorized"
     assert stored_state(club) == before
+
+
+def test_webhooks_for_unknown_tenants_cost_one_ssm_read_each(club: Club) -> None:
+    """A missing secret is not cached, so the first read already went to SSM: no fresh second
+    read for an id that names no tenant. A known tenant's bad signature reads SSM again at most
+    once per interval (tests/integration/test_ssm_secrets.py)."""
+    reads: list[str] = []
+    runtime.ssm_client().meta.events.register(
+        "before-parameter-build.ssm.GetParameter",
+        lambda params, **_: reads.append(params["Name"]),
+    )
+    body = json.dumps(membership_envelope()).encode()
+
+    for index in range(3):
+        response = post_raw(club, body, secret=club.webhook_secret, tenant=f"no-such-club-{index}")
+        assert response.status == 401
+
+    assert len(reads) == 3
 
 
 def test_replayed_request_outside_the_tolerance_window_is_refused(club: Club) -> None:
