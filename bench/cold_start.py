@@ -25,7 +25,7 @@ from bench.support import FAKE_AWS_ENVIRONMENT, PROJECT_ROOT, QUIET_ENVIRONMENT,
 BENCH = "cold_start"
 LAYER_ROOTS = [PROJECT_ROOT / "layers" / "kisi_client", PROJECT_ROOT / "layers" / "access_core"]
 # Modules worth knowing about when they are loaded: the Kisi client and its HTTP stack.
-WATCHED = ("kisi_client", "httpx", "access_core.worker_service", "access_core.admin_service")
+WATCHED = ("kisi_client", "httpx", "access_core.membership.worker", "access_core.admin.service")
 # What a function must not load: the webhook only stores state and queues commands.
 NOT_NEEDED = {"webhook": ("kisi_client", "httpx")}
 # The environment the template gives the functions (values do not matter for an import).

@@ -91,7 +91,7 @@ def moto_server() -> Iterator[str]:
 def served_stack() -> Iterator[tuple[Any, Any]]:
     """(InProcessStack, RunningEmulator) on a moto server, so that worker processes share it;
     the emulator (in this process, counting calls) enforces Kisi's rate limit."""
-    from access_core import runtime
+    from access_core import bootstrap as runtime
     from kisi_emulator import KisiEmulator, start_emulator
     from local_runtime.in_process import InProcessStack
 
@@ -342,7 +342,7 @@ def run(
     unlock_interval: float = 2.0,
     idle_unlocks: int = 10,
 ) -> Report:
-    from access_core.kisi_gateway import WORKER_REQUESTS_PER_SECOND
+    from access_core.kisi.gateway import WORKER_REQUESTS_PER_SECOND
 
     report = Report(BENCH)
     report.note(

@@ -233,7 +233,7 @@ def in_process_stack(*, rate_limit: bool = False) -> Iterator[tuple[Any, Any]]:
     emulator on loopback, for the block."""
     from moto import mock_aws
 
-    from access_core import runtime
+    from access_core import bootstrap as runtime
     from kisi_emulator import KisiEmulator, start_emulator
     from local_runtime.in_process import InProcessStack
 
@@ -263,7 +263,7 @@ class AwsCallCounter:
     event (once per API call, with the caller's parameters)."""
 
     def __init__(self) -> None:
-        from access_core import runtime
+        from access_core import bootstrap as runtime
 
         self.calls: Counter[str] = Counter()
         self.messages_sent = 0

@@ -72,8 +72,8 @@ def _members(
 ) -> list[Any]:
     """Members as the webhook and the worker leave them: in sync with `kisi` (user and
     assignment ids by email) when given, else never converged (pending)."""
-    from access_core.domain import KisiGrant, Member, MemberKisiState, SyncState
-    from access_core.events import MembershipStatus
+    from access_core.domain.events import MembershipStatus
+    from access_core.domain.model import KisiGrant, Member, MemberKisiState, SyncState
 
     members = []
     for index, email in enumerate(emails):
@@ -112,9 +112,9 @@ def _store_members(members: list[Any]) -> None:
     """Member items as the repository writes them, 25 a BatchWriteItem."""
     from boto3.dynamodb.types import TypeSerializer
 
-    from access_core import runtime
-    from access_core.config import settings
-    from access_core.events import utc_iso
+    from access_core import bootstrap as runtime
+    from access_core.domain.events import utc_iso
+    from access_core.infrastructure.config import settings
 
     serializer = TypeSerializer()
     table = settings().table_name
@@ -157,9 +157,9 @@ def _members_in_memory(members: list[Any]) -> Any:
     """The bridge table (moto) for everything but the member pages the weekly diff reads, which
     come from `members`: moto serialises each member item in milliseconds, which would make the
     benchmark's 10,000 members take many minutes. The sync's Kisi calls are the same."""
-    from access_core import runtime
-    from access_core.config import settings
-    from access_core.repository import BridgeRepository
+    from access_core import bootstrap as runtime
+    from access_core.infrastructure.config import settings
+    from access_core.infrastructure.repository import BridgeRepository
 
     class MembersInMemory(BridgeRepository):
         def members_page(
@@ -185,8 +185,9 @@ def _spent(emulator: Any, org: KisiOrg, before: Counter[str]) -> Counter[str]:
 
 
 def run(members: int, pipeline_members: int) -> Report:
-    from access_core import kisi_gateway, runtime
-    from access_core.sync_service import run_daily_sync, run_weekly_sync
+    from access_core import bootstrap as runtime
+    from access_core.kisi import gateway as kisi_gateway
+    from access_core.sync.service import run_daily_sync, run_weekly_sync
     from kisi_client import KisiClient
 
     # Count calls, not seconds: lift the worker's pacing for this process.

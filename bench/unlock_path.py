@@ -76,8 +76,8 @@ class DoorUnlocker:
     PLAYERS = 30
 
     def __init__(self, tenant: BenchTenant, lock_id: int, kisi_base_url: str) -> None:
-        from access_core import runtime
-        from access_core.domain import Lock
+        from access_core import bootstrap as runtime
+        from access_core.domain.model import Lock
 
         self.tenant = tenant
         self.lock_id = lock_id
@@ -137,7 +137,7 @@ class DoorUnlocker:
         return result.status, time.perf_counter() - started
 
     def _client_unlock(self) -> tuple[int, float]:
-        from access_core import runtime
+        from access_core import bootstrap as runtime
         from kisi_client import KisiClient, KisiError
 
         if self._client is None:

@@ -33,7 +33,7 @@ def _measure(
     send: Callable[[int], object],
     meaning: str,
 ) -> None:
-    from access_core import runtime
+    from access_core import bootstrap as runtime
 
     repository = runtime.repository()
     queue = runtime.command_queue()

@@ -1,7 +1,7 @@
 """ANY /v1/admin/{proxy+}: the club Admin API (docs/admin-api.md).
 
 Routes parse the request (Powertools validation against the pydantic models) and hand it to one
-function of `access_core.admin_service`. Every answer is JSON: refusals name the problem, unknown
+function of `access_core.admin.service`. Every answer is JSON: refusals name the problem, unknown
 routes are 404 and wrong methods 405, and the Kisi key never appears in a response or a log line.
 """
 
@@ -15,9 +15,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from access_core import admin_service as service
-from access_core import runtime
-from access_core.admin_models import (
+from access_core import bootstrap as runtime
+from access_core.admin import service
+from access_core.admin.models import (
     ApiError,
     ConnectionResponse,
     EnabledLocksRequest,
@@ -32,16 +32,16 @@ from access_core.admin_models import (
     SyncResultResponse,
     WebhookSecretResponse,
 )
-from access_core.events import MAX_ID_LENGTH
-from access_core.http_api import (
+from access_core.domain.events import MAX_ID_LENGTH
+from access_core.http.api import (
     BODY_ERROR_DESCRIPTIONS,
     ResponseDocs,
     authorize_every_request,
     install_json_errors,
     json_resolver,
 )
-from access_core.responses import ServiceResponse
-from access_core.unlock_models import ReservationAccessResponse
+from access_core.http.responses import ServiceResponse
+from access_core.unlock.models import ReservationAccessResponse
 
 logger = Logger()
 tracer = Tracer()

@@ -14,8 +14,8 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from access_core import runtime
-from access_core.worker_service import process_message
+from access_core import bootstrap as runtime
+from access_core.membership.worker import process_message
 
 logger = Logger()
 tracer = Tracer()

@@ -11,8 +11,8 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from access_core import runtime
-from access_core.sync_service import run_weekly_syncs, schedule_arguments
+from access_core import bootstrap as runtime
+from access_core.sync.service import run_weekly_syncs, schedule_arguments
 
 logger = Logger()
 tracer = Tracer()

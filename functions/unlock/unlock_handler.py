@@ -2,7 +2,7 @@
 of the mobile app (docs/unlock-api.md).
 
 The player is the token's subject and the tenant its tenant claim. Routes validate the path and
-hand it to one function of `access_core.unlock_service`; every answer is JSON, refusals carry a
+hand it to one function of `access_core.unlock.service`; every answer is JSON, refusals carry a
 machine-readable `error`, and the Kisi key never appears in a response or a log line.
 """
 
@@ -16,17 +16,17 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from access_core import runtime
-from access_core import unlock_service as service
-from access_core.events import MAX_ID_LENGTH
-from access_core.http_api import (
+from access_core import bootstrap as runtime
+from access_core.domain.events import MAX_ID_LENGTH
+from access_core.http.api import (
     ResponseDocs,
     authorize_every_request,
     install_json_errors,
     json_resolver,
 )
-from access_core.responses import ServiceResponse
-from access_core.unlock_models import DoorsResponse, UnlockError, UnlockResponse
+from access_core.http.responses import ServiceResponse
+from access_core.unlock import service
+from access_core.unlock.models import DoorsResponse, UnlockError, UnlockResponse
 
 logger = Logger()
 tracer = Tracer()

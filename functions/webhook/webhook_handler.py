@@ -9,8 +9,8 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from access_core import runtime
-from access_core.webhook_service import WebhookRequest, receive_webhook
+from access_core import bootstrap as runtime
+from access_core.ingest.service import WebhookRequest, receive_webhook
 
 logger = Logger()
 tracer = Tracer()

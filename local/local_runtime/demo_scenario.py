@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from access_core.signature import signature_headers
+from access_core.ingest.signature import signature_headers
 from kisi_emulator import DEMO_API_KEY, DEMO_GROUP_NAME
 
 SCENARIO_TENANT_ID = "demo-scenario"

@@ -14,8 +14,8 @@ from typing import Any
 
 import boto3
 
-from access_core import runtime
-from access_core.signature import signature_headers
+from access_core import bootstrap as runtime
+from access_core.ingest.signature import signature_headers
 from local_runtime.aws_resources import StackResources, create_stack_resources
 from local_runtime.lambda_events import LocalLambdaContext, http_api_event
 from local_runtime.sqs_poller import SqsEventSourcePoller

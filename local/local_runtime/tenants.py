@@ -7,8 +7,8 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from access_core import runtime
-from access_core.domain import ConnectionState, Tenant
+from access_core import bootstrap as runtime
+from access_core.domain.model import ConnectionState, Tenant
 from kisi_client import KisiClient
 
 

@@ -5,7 +5,7 @@ not, and the unlock that finds no room gets a 429 and waits a second at the door
 
 import pytest
 
-from access_core.kisi_gateway import WORKER_REQUESTS_PER_SECOND
+from access_core.kisi.gateway import WORKER_REQUESTS_PER_SECOND
 from kisi_emulator.clock import ManualClock
 from kisi_emulator.rate_limit import SlidingWindowLimiter
 

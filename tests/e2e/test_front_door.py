@@ -6,7 +6,7 @@ import uuid
 
 import httpx
 
-from access_core.signature import signature_headers
+from access_core.ingest.signature import signature_headers
 from local_runtime.demo_tenant import DEMO_TENANT_ID
 
 from .conftest import LocalStackProcess

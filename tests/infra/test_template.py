@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from cfnlint.decode import cfn_yaml
 
-from access_core.config import settings_from
+from access_core.infrastructure.config import settings_from
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
@@ -36,7 +36,7 @@ SSM_PARAMETER_ARN = (
 )
 KMS_KEYS_ARN = "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*"
 KMS_VIA_SSM = "ssm.${AWS::Region}.amazonaws.com"
-# Variables every function needs (access_core.config and Powertools read them).
+# Variables every function needs (access_core.infrastructure.config and Powertools read them).
 COMMON_ENVIRONMENT = {
     "STAGE": {"Ref": "Stage"},
     "TABLE_NAME": {"Ref": "BridgeTable"},

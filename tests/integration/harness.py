@@ -12,8 +12,8 @@ from typing import Any, Literal
 
 import boto3
 
-from access_core import runtime
-from access_core.domain import Member, Tenant
+from access_core import bootstrap as runtime
+from access_core.domain.model import Member, Tenant
 from kisi_emulator.server import RunningEmulator
 from local_runtime.in_process import SSM_PREFIX, HttpResult, InProcessStack
 from local_runtime.lambda_events import http_api_event

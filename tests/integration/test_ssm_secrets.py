@@ -2,7 +2,7 @@
 
 import boto3
 
-from access_core.ssm_secrets import WEBHOOK_SECRET_REFRESH_SECONDS, SsmSecretStore
+from access_core.infrastructure.ssm import WEBHOOK_SECRET_REFRESH_SECONDS, SsmSecretStore
 
 PREFIX = "/kisi-access-bridge/test"
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from access_core.domain import KisiGrant, Member, MemberKisiState, Plan, RevokeMode, SyncState
-from access_core.events import MembershipStatus
-from access_core.policy import AccessReason, MembershipDecision
+from access_core.domain.events import MembershipStatus
+from access_core.domain.model import KisiGrant, Member, MemberKisiState, Plan, RevokeMode, SyncState
+from access_core.membership.policy import AccessReason, MembershipDecision
 
 TENANT_ID = "tenant-1"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from access_core.auth import Caller, caller_from_claims, claims_of
+from access_core.domain.caller import Caller, caller_from_claims, claims_of
 
 
 def test_caller_from_claims_reads_subject_tenant_and_flattened_roles() -> None:

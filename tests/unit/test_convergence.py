@@ -10,15 +10,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from access_core.convergence import (
+from access_core.domain.model import KisiGrant, Member, Plan, RevokeMode
+from access_core.membership.convergence import (
     ConvergenceStep,
     EnsureGrant,
     RevokeGrant,
     grant_matches,
     plan_convergence,
 )
-from access_core.domain import KisiGrant, Member, Plan, RevokeMode
-from access_core.policy import AccessReason, MembershipDecision, decide_membership_access
+from access_core.membership.policy import AccessReason, MembershipDecision, decide_membership_access
 from tests.unit.strategies import (
     convergence_cases,
     emails,

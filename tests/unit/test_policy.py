@@ -10,9 +10,9 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from access_core.domain import Member, Plan
-from access_core.events import MembershipStatus, MembershipUpserted
-from access_core.policy import (
+from access_core.domain.events import MembershipStatus, MembershipUpserted
+from access_core.domain.model import Member, Plan
+from access_core.membership.policy import (
     REASON_TEXT,
     AccessReason,
     MembershipDecision,

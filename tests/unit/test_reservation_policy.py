@@ -10,9 +10,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from access_core.domain import MAX_WINDOW_MINUTES, ConnectionState, Lock, Reservation, Tenant
-from access_core.events import ReservationStatus
-from access_core.reservation_policy import (
+from access_core.domain.events import ReservationStatus
+from access_core.domain.model import MAX_WINDOW_MINUTES, ConnectionState, Lock, Reservation, Tenant
+from access_core.reservations.policy import (
     LOCK_REASONS,
     REASON_TEXT,
     WINDOW_REASONS,

@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from access_core.worker_service import (
+from access_core.membership.worker import (
     MAX_RETRY_DELAY_SECONDS,
     RETRIES_AT_KISIS_WORD,
     RetryLater,

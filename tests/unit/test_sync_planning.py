@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from access_core.commands import KisiObservation, ObservedGrant
-from access_core.convergence import EnsureGrant, RevokeGrant, plan_convergence
-from access_core.domain import KisiGrant, Member, MemberKisiState, RevokeMode
-from access_core.events import MembershipStatus
-from access_core.policy import AccessReason, MembershipDecision
-from access_core.sync_planning import (
+from access_core.domain.commands import KisiObservation, ObservedGrant
+from access_core.domain.events import MembershipStatus
+from access_core.domain.model import KisiGrant, Member, MemberKisiState, RevokeMode
+from access_core.membership.convergence import EnsureGrant, RevokeGrant, plan_convergence
+from access_core.membership.policy import AccessReason, MembershipDecision
+from access_core.membership.reconciliation import (
     DriftKind,
     apply_observation,
     index_by_email,

@@ -3,8 +3,8 @@ in, and the result a weekly run reports."""
 
 from datetime import UTC, datetime
 
-from access_core.domain import Plan, Tenant
-from access_core.sync_service import WeeklyState, _groups_of, schedule_arguments
+from access_core.domain.model import Plan, Tenant
+from access_core.sync.service import WeeklyState, _groups_of, schedule_arguments
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 

@@ -14,13 +14,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from access_core.auth import Caller
-from access_core.domain import ConnectionState, Lock, Reservation, Tenant
-from access_core.events import ReservationStatus
-from access_core.repository import AuditEntry, RecentUnlock, UnlockFacts
-from access_core.reservation_policy import ReservationDecision, ReservationReason
-from access_core.responses import ServiceResponse
-from access_core.unlock_service import (
+from access_core.domain.caller import Caller
+from access_core.domain.events import ReservationStatus
+from access_core.domain.model import ConnectionState, Lock, Reservation, Tenant
+from access_core.http.responses import ServiceResponse
+from access_core.infrastructure.repository import AuditEntry, RecentUnlock, UnlockFacts
+from access_core.reservations.policy import ReservationDecision, ReservationReason
+from access_core.unlock.service import (
     RETRY_DEDUPE_SECONDS,
     UNLOCK_KISI_RETRY_POLICY,
     TenantKisiClients,

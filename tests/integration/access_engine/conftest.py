@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from access_core.domain import RevokeMode
+from access_core.domain.model import RevokeMode
 from kisi_emulator.server import RunningEmulator
 from tests.integration.harness import (
     ADMIN_EMAIL,

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from access_core.domain import ConnectionState
+from access_core.domain.model import ConnectionState
 from tests.integration.conftest import LogCapture
 
 from .conftest import API_KEY, T0, TENANT_ID, UNMANAGED_EMAIL, Club

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from access_core import runtime
+from access_core import bootstrap as runtime
 from kisi_emulator.server import RunningEmulator
 from tests.integration.harness import restored_environment
 

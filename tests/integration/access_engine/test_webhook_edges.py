@@ -9,9 +9,9 @@ from typing import Any
 import boto3
 import pytest
 
-from access_core import runtime
-from access_core.signature import signature_headers
-from access_core.webhook_service import MAX_WEBHOOK_BODY_BYTES
+from access_core import bootstrap as runtime
+from access_core.ingest.service import MAX_WEBHOOK_BODY_BYTES
+from access_core.ingest.signature import signature_headers
 
 from .conftest import T0, TENANT_ID, Club
 

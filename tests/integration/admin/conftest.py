@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from access_core import runtime
-from access_core.ssm_secrets import SsmSecretStore
+from access_core import bootstrap as runtime
+from access_core.infrastructure.ssm import SsmSecretStore
 from kisi_emulator.server import RunningEmulator
 from tests.integration.harness import AdminApi, Club, make_club, restored_environment
 

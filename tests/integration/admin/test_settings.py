@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from access_core import runtime
+from access_core import bootstrap as runtime
 from tests.integration.harness import (
     API_KEY,
     DAY_PASS_PLAN,

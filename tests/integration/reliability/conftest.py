@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from access_core import kisi_gateway
-from access_core.domain import Tenant
+from access_core.domain.model import Tenant
+from access_core.kisi import gateway as kisi_gateway
 from kisi_client import KisiClient
 from kisi_client.pacing import PacerRegistry
 from kisi_emulator.server import RunningEmulator

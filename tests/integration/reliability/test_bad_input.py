@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from access_core.signature import TOLERANCE_SECONDS, signature_headers
-from access_core.webhook_service import MAX_WEBHOOK_BODY_BYTES
+from access_core.ingest.service import MAX_WEBHOOK_BODY_BYTES
+from access_core.ingest.signature import TOLERANCE_SECONDS, signature_headers
 from local_runtime.in_process import HttpResult
 from tests.integration.harness import (
     T0,

@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
-from access_core import runtime
-from access_core.domain import RevokeMode
-from access_core.policy import MembershipDecision, decide_membership_access
+from access_core import bootstrap as runtime
+from access_core.domain.model import RevokeMode
+from access_core.membership.policy import MembershipDecision, decide_membership_access
 from kisi_emulator.server import RunningEmulator
 from kisi_emulator.testing import kisi_headers
 from tests.integration.harness import (

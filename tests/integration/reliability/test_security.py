@@ -14,7 +14,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from access_core.signature import signature_headers
+from access_core.ingest.signature import signature_headers
 from kisi_emulator.server import RunningEmulator
 from local_runtime.front_door import FrontDoor, HttpAnswer
 from local_runtime.functions_host import FunctionsHost

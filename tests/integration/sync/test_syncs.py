@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from access_core import runtime
-from access_core.commands import WeeklySyncStep
-from access_core.domain import ConnectionState
-from access_core.sync_service import (
+from access_core import bootstrap as runtime
+from access_core.domain.commands import WeeklySyncStep
+from access_core.domain.model import ConnectionState
+from access_core.sync.service import (
     SyncDependencies,
     WeeklyBudget,
     continue_weekly_sync,

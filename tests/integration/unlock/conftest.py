@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from access_core import runtime
+from access_core import bootstrap as runtime
 from kisi_emulator.server import RunningEmulator
 from tests.integration.harness import (
     PLAYER_ID,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from access_core.domain import ConnectionState
+from access_core.domain.model import ConnectionState
 from tests.integration.conftest import LogCapture
 from tests.integration.harness import API_KEY, Club, UnlockApi
 from tests.integration.unlock.conftest import Doors, book, kisi_unlocks

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from access_core import runtime
+from access_core import bootstrap as runtime
 from tests.integration.harness import PLAYER_ID, AdminApi, Club, UnlockApi
 from tests.integration.unlock.conftest import Doors, book, kisi_unlocks
 

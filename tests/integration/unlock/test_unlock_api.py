@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from access_core import runtime
-from access_core.repository import AuditEntry, RecentUnlock
+from access_core import bootstrap as runtime
+from access_core.infrastructure.repository import AuditEntry, RecentUnlock
 from kisi_client import shared_http_client
 from local_runtime.lambda_events import http_api_event
 from tests.integration.harness import (

@@ -7,8 +7,9 @@ import pytest
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticCustomError
 
-from access_core.adapters import ADAPTERS, FieldError, PayloadInvalid, get_adapter
-from access_core.adapters.base import (
+from access_core.domain.events import CANONICAL_EVENT_TYPES, MAX_ID_LENGTH, MembershipStatus
+from access_core.ingest.platforms import ADAPTERS, FieldError, PayloadInvalid, get_adapter
+from access_core.ingest.platforms.base import (
     MAX_NAME_LENGTH,
     PlatformModel,
     PlatformRef,
@@ -19,8 +20,7 @@ from access_core.adapters.base import (
     parse_instant,
     validate_as,
 )
-from access_core.adapters.canonical import EVENT_MODELS
-from access_core.events import CANONICAL_EVENT_TYPES, MAX_ID_LENGTH, MembershipStatus
+from access_core.ingest.platforms.canonical import EVENT_MODELS
 
 
 def test_registry_holds_the_three_platforms_under_their_names():

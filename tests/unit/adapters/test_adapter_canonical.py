@@ -6,9 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from adapter_samples import load, sample_names
 
-from access_core.adapters import FieldError, PayloadInvalid, get_adapter
-from access_core.adapters.base import derive_event_id
-from access_core.events import (
+from access_core.domain.events import (
     MemberProfileUpdated,
     MembershipDeleted,
     MembershipStatus,
@@ -18,6 +16,8 @@ from access_core.events import (
     ReservationStatus,
     ReservationUpserted,
 )
+from access_core.ingest.platforms import FieldError, PayloadInvalid, get_adapter
+from access_core.ingest.platforms.base import derive_event_id
 
 ADAPTER = get_adapter("canonical")
 assert ADAPTER is not None

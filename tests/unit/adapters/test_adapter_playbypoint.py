@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 import pytest
 from adapter_samples import load, sample_names
 
-from access_core.adapters import FieldError, PayloadInvalid, get_adapter
-from access_core.adapters.base import derive_event_id
-from access_core.events import ReservationCancelled, ReservationStatus, ReservationUpserted
+from access_core.domain.events import ReservationCancelled, ReservationStatus, ReservationUpserted
+from access_core.ingest.platforms import FieldError, PayloadInvalid, get_adapter
+from access_core.ingest.platforms.base import derive_event_id
 
 ADAPTER = get_adapter("playbypoint")
 assert ADAPTER is not None

@@ -8,8 +8,8 @@ from adapter_samples import load, valid_samples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from access_core.adapters import ADAPTERS, PayloadInvalid, Translation
-from access_core.adapters.base import derive_event_id
+from access_core.ingest.platforms import ADAPTERS, PayloadInvalid, Translation
+from access_core.ingest.platforms.base import derive_event_id
 
 # Keys the adapters read, so that random objects reach past the envelope checks.
 KNOWN_KEYS = [

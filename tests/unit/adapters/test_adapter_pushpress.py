@@ -7,15 +7,15 @@ from datetime import UTC, datetime
 import pytest
 from adapter_samples import load, sample_names
 
-from access_core.adapters import FieldError, PayloadInvalid, get_adapter
-from access_core.adapters.base import derive_event_id
-from access_core.adapters.pushpress import ENROLLMENT_STATUSES
-from access_core.events import (
+from access_core.domain.events import (
     MemberProfileUpdated,
     MembershipDeleted,
     MembershipStatus,
     MembershipUpserted,
 )
+from access_core.ingest.platforms import FieldError, PayloadInvalid, get_adapter
+from access_core.ingest.platforms.base import derive_event_id
+from access_core.ingest.platforms.pushpress import ENROLLMENT_STATUSES
 
 ADAPTER = get_adapter("pushpress")
 assert ADAPTER is not None

@@ -1,0 +1,800 @@
+"""The club Admin API: settings, the Kisi key (write-only), the webhook signing secret, locks,
+status, troubleshooting and on-demand syncs, for one tenant's admins.
+
+Every operation takes the tenant id (already matched against the caller's token by `authorize`),
+the request model and injected dependencies, and answers a `ServiceResponse`. A refusal changes
+nothing. Secrets are write-only: the Kisi key is checked against Kisi before it is stored, kept in
+the secret store only, and never returned or logged (the tenant records its last 4 characters).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+
+from access_core.admin.models import (
+    ConnectionResponse,
+    ConnectionStatus,
+    DeadLetterStatus,
+    DecisionView,
+    EnabledLocksRequest,
+    GrantView,
+    KisiCredentialsRequest,
+    KisiRecord,
+    LocksResponse,
+    LockSyncResponse,
+    LockView,
+    MemberAccessResponse,
+    MemberCounts,
+    MemberFacts,
+    PlanSetting,
+    PlanView,
+    SettingsRequest,
+    SettingsResponse,
+    StatusResponse,
+    SyncRequest,
+    WebhookSecretResponse,
+)
+from access_core.domain.caller import Caller, caller_from_claims
+from access_core.domain.commands import QueuedCommand, ReevaluatePlan
+from access_core.domain.events import utc_iso
+from access_core.domain.model import ConnectionState, Lock, SyncState, Tenant
+from access_core.domain.ports import Clock, CommandQueue, MetricsSink, SecretStore
+from access_core.http.responses import ServiceResponse, error_response
+from access_core.infrastructure.repository import (
+    AdminPlanWrite,
+    AuditEntry,
+    BridgeRepository,
+    MemberSummary,
+    StoredPlan,
+)
+from access_core.membership.convergence import EnsureGrant, plan_convergence
+from access_core.membership.policy import decide_membership_access
+from kisi_client import (
+    Group,
+    KisiError,
+    KisiForbidden,
+    KisiIdentity,
+    KisiInvalidCredentials,
+    KisiNotFound,
+    RetryPolicy,
+)
+from kisi_client import Lock as KisiLock
+
+if TYPE_CHECKING:
+    from access_core.sync.service import SyncDependencies
+
+logger = logging.getLogger(__name__)
+
+# A person waits for the answer: two attempts within 3 s, then 503 ("try again").
+ADMIN_KISI_RETRY_POLICY = RetryPolicy(max_attempts=2, max_total_wait=3.0)
+KISI_RETRY_AFTER_SECONDS = 30
+KEY_HINT_LENGTH = 4
+ONE_MICROSECOND = timedelta(microseconds=1)
+
+
+class AdminKisi(Protocol):
+    """The Kisi calls the admin API makes with a key (structurally, a `KisiClient`)."""
+
+    def validate_credentials(self) -> KisiIdentity: ...
+
+    def get_group(self, group_id: int) -> Group: ...
+
+    def iter_locks(self) -> Iterator[KisiLock]: ...
+
+
+# (api key, pacer key or None) -> a Kisi client for that key
+AdminKisiFactory = Callable[[str, str | None], AdminKisi]
+
+
+def _no_sync_runs(_tenant_id: str) -> dict[str, dict[str, Any] | None]:
+    return {"daily": None, "weekly": None}
+
+
+@dataclass(frozen=True)
+class AdminDependencies:
+    repository: BridgeRepository
+    queue: CommandQueue
+    secrets: SecretStore
+    kisi_for_key: AdminKisiFactory
+    metrics: MetricsSink
+    clock: Clock
+    dead_letter_depth: Callable[[], int | None] = lambda: None
+    latest_sync_runs: Callable[[str], dict[str, dict[str, Any] | None]] = _no_sync_runs
+    new_secret: Callable[[], str] = field(default=lambda: secrets.token_urlsafe(32))
+
+
+# ---- who may call -----------------------------------------------------------------------------
+
+TENANT_NOT_FOUND = error_response(404, "tenant_not_found", "No such tenant.")
+
+
+def authorize(claims: Mapping[str, Any] | None, tenant_id: str | None) -> Caller | ServiceResponse:
+    """The caller when the token is a club admin's for `tenant_id`, else the refusal. Another
+    tenant's id gets the same 404 whether or not that tenant exists."""
+    caller = caller_from_claims(claims)
+    if caller is None:
+        return error_response(
+            401, "unauthorized", "A token with a subject and a tenant claim is required."
+        )
+    if not caller.is_admin:
+        return error_response(
+            403,
+            "admin_role_required",
+            "The Admin API is for club admins: the token has no admin role.",
+        )
+    if tenant_id is not None and tenant_id != caller.tenant_id:
+        return TENANT_NOT_FOUND
+    return caller
+
+
+def _unconfigured(tenant_id: str) -> ServiceResponse:
+    return error_response(
+        404,
+        "tenant_not_found",
+        f"Tenant {tenant_id!r} has no settings yet: PUT /settings creates it.",
+    )
+
+
+def _audit(
+    deps: AdminDependencies,
+    caller: Caller,
+    tenant_id: str,
+    action: str,
+    detail: Mapping[str, Any] | None = None,
+) -> None:
+    deps.repository.put_audit(
+        [
+            AuditEntry(
+                tenant_id=tenant_id,
+                action=action,
+                subject=tenant_id,
+                detail=detail or {},
+                actor=f"admin:{caller.subject}",
+            )
+        ]
+    )
+
+
+def _reevaluate(deps: AdminDependencies, tenant: Tenant, versions: Mapping[str, str]) -> list[str]:
+    """Queue a re-evaluation of every member on each plan (the worker fans out over ByPlan)."""
+    commands = [
+        ReevaluatePlan(tenant_id=tenant.tenant_id, plan_id=plan_id, plan_version=version)
+        for plan_id, version in sorted(versions.items())
+    ]
+    deps.queue.send([QueuedCommand(command, tenant.message_group_id) for command in commands])
+    return sorted(versions)
+
+
+# ---- settings ---------------------------------------------------------------------------------
+
+
+def get_settings(tenant_id: str, deps: AdminDependencies) -> ServiceResponse:
+    tenant = deps.repository.get_tenant(tenant_id)
+    if tenant is None:
+        return _unconfigured(tenant_id)
+    return _settings_answer(tenant, deps.repository.list_plans(tenant_id), [])
+
+
+def save_settings(
+    tenant_id: str, request: SettingsRequest, caller: Caller, deps: AdminDependencies
+) -> ServiceResponse:
+    """Create or update the settings and the admin's plan flags in one transaction, then queue a
+    re-evaluation of the plans whose effective access (24-hour flag, group) changed."""
+    repo = deps.repository
+    now = deps.clock()
+    current = repo.get_tenant(tenant_id)
+    # Fields left out keep their stored value (their default when the tenant is created).
+    values = request.model_dump(exclude={"plans"}, exclude_unset=True)
+    tenant = (current or Tenant(tenant_id=tenant_id)).model_copy(update=values)
+    before = {stored.plan.plan_id: stored for stored in repo.list_plans(tenant_id)}
+    writes = [
+        write
+        for setting in request.plans
+        if (write := _plan_write(setting, before.get(setting.plan_id), now)) is not None
+    ]
+    if not repo.save_settings(tenant, created=current is None, fields=values, plans=writes):
+        return error_response(
+            409,
+            "settings_conflict",
+            "The settings or a plan changed while saving (a platform webhook or another admin); "
+            "nothing was saved. Load the settings again and retry.",
+        )
+    after = {stored.plan.plan_id: stored for stored in repo.list_plans(tenant_id)}
+    old_default = current.kisi_group_id if current else None
+    # A new version per change (SQS drops a repeated command body for 5 minutes).
+    written = {write.plan_id: utc_iso(write.stamp) for write in writes}
+    versions = {
+        plan_id: written.get(plan_id, f"settings-{utc_iso(now)}")
+        for plan_id, stored in after.items()
+        if _access_of(before.get(plan_id), old_default) != _access_of(stored, tenant.kisi_group_id)
+    }
+    reevaluating = _reevaluate(deps, tenant, versions) if current is not None else []
+    _audit(
+        deps,
+        caller,
+        tenant_id,
+        "admin.settings_saved",
+        {
+            "created": current is None,
+            "settings": tenant.model_dump(mode="json", include=set(values)),
+            "plans": [w.plan_id for w in writes],
+            "reevaluating": reevaluating,
+        },
+    )
+    return _settings_answer(tenant, after.values(), reevaluating)
+
+
+def _plan_write(
+    setting: PlanSetting, stored: StoredPlan | None, now: datetime
+) -> AdminPlanWrite | None:
+    """The write for one plan setting; None when the stored plan already says the same."""
+    if stored is not None:
+        plan = stored.plan
+        unchanged = (
+            plan.has_24h_access == setting.has_24h_access
+            and plan.kisi_group_id == setting.kisi_group_id
+            and setting.name in (None, plan.name)
+        )
+        if unchanged:
+            return None
+    # The admin's change is stamped after whatever the plan last recorded, so that only a platform
+    # change made after it (a newer updated_at) overrides it, and an older webhook is stale.
+    based_on = stored.plan.platform_updated_at if stored else None
+    stamp = max(now, based_on + ONE_MICROSECOND) if based_on else now
+    return AdminPlanWrite(
+        plan_id=setting.plan_id,
+        has_24h_access=setting.has_24h_access,
+        kisi_group_id=setting.kisi_group_id,
+        name=setting.name,
+        stamp=stamp,
+        based_on=based_on,
+    )
+
+
+def _access_of(stored: StoredPlan | None, default_group: int | None) -> tuple[bool, int | None]:
+    """What a plan grants: (24-hour access, the group its members get)."""
+    if stored is None or not stored.plan.has_24h_access:
+        return (False, None)
+    return (True, stored.plan.kisi_group_id or default_group)
+
+
+def _plan_view(stored: StoredPlan, default_group: int | None) -> PlanView:
+    plan = stored.plan
+    return PlanView(
+        plan_id=plan.plan_id,
+        name=plan.name,
+        has_24h_access=plan.has_24h_access,
+        kisi_group_id=plan.kisi_group_id,
+        effective_kisi_group_id=plan.kisi_group_id or default_group,
+        flags_set_by="admin" if stored.flags_set_by_admin else "platform",
+        updated_at=plan.platform_updated_at,
+    )
+
+
+def _settings_answer(
+    tenant: Tenant, plans: Iterable[StoredPlan], reevaluating: list[str]
+) -> ServiceResponse:
+    view = SettingsResponse(
+        **tenant.model_dump(
+            include={
+                "tenant_id",
+                "name",
+                "platform",
+                "door_access_enabled",
+                "pre_reservation_window_minutes",
+                "kisi_group_id",
+                "send_invitation_emails",
+                "revoke_mode",
+                "connection_state",
+                "kisi_key_hint",
+            }
+        ),
+        plans=sorted((_plan_view(p, tenant.kisi_group_id) for p in plans), key=lambda v: v.plan_id),
+        reevaluating_plans=reevaluating,
+    )
+    return ServiceResponse(200, view.model_dump(mode="json"))
+
+
+# ---- Kisi credentials -------------------------------------------------------------------------
+
+
+def _kisi_unavailable(error: KisiError) -> ServiceResponse:
+    logger.warning("Kisi unavailable for an admin call", extra={"error": str(error)})
+    response = error_response(
+        503,
+        "kisi_unavailable",
+        "Kisi could not be reached or did not answer as expected; nothing was changed. "
+        "Try again in a moment.",
+    )
+    response.headers["Retry-After"] = str(KISI_RETRY_AFTER_SECONDS)
+    return response
+
+
+def _key_invalid() -> ServiceResponse:
+    return error_response(
+        422,
+        "kisi_key_invalid",
+        "Kisi refused this API key (wrong, expired, or its user is not an organisation admin); "
+        "nothing was stored. Create a key in Kisi's dashboard and paste it again.",
+    )
+
+
+def _check_key(kisi: AdminKisi, group_id: int | None) -> KisiIdentity | ServiceResponse:
+    try:
+        identity = kisi.validate_credentials()
+    except (KisiInvalidCredentials, KisiForbidden):
+        return _key_invalid()
+    except KisiError as error:
+        return _kisi_unavailable(error)
+    if group_id is None:
+        return identity
+    try:
+        kisi.get_group(group_id)
+    except KisiInvalidCredentials:
+        return _key_invalid()
+    except (KisiNotFound, KisiForbidden):
+        return error_response(
+            422,
+            "kisi_group_not_found",
+            f"The key works, but its Kisi organisation has no group {group_id} it can see; "
+            "nothing was stored.",
+        )
+    except KisiError as error:
+        return _kisi_unavailable(error)
+    return identity
+
+
+def connect_kisi(
+    tenant_id: str, request: KisiCredentialsRequest, caller: Caller, deps: AdminDependencies
+) -> ServiceResponse:
+    """Check the key (and group) against Kisi, then store it and mark the tenant connected."""
+    repo = deps.repository
+    tenant = repo.get_tenant(tenant_id)
+    if tenant is None:
+        return _unconfigured(tenant_id)
+    checked = _check_key(deps.kisi_for_key(request.api_key, None), request.group_id)
+    if isinstance(checked, ServiceResponse):
+        deps.metrics.count("AdminKisiKeyRefused")
+        return checked
+    now = deps.clock()
+    deps.secrets.put_kisi_api_key(tenant_id, request.api_key)
+    changes: dict[str, Any] = {
+        "connection_state": ConnectionState.CONNECTED.value,
+        "connection_checked_at": utc_iso(now),
+        "kisi_identity": checked.rate_limit_key,
+        "kisi_organization_id": checked.organization.id,
+        "kisi_key_hint": request.api_key[-KEY_HINT_LENGTH:],
+    }
+    if request.group_id is not None:
+        changes["kisi_group_id"] = request.group_id
+    repo.update_tenant(tenant_id, changes)
+    tenant = tenant.model_copy(
+        update={
+            **changes,
+            "connection_state": ConnectionState.CONNECTED,
+            "connection_checked_at": now,
+        }
+    )
+    # Members changed while the tenant was not connected are pending: converge every plan's.
+    version = f"connected-{utc_iso(now)}"
+    plans = {stored.plan.plan_id: version for stored in repo.list_plans(tenant_id)}
+    reevaluating = _reevaluate(deps, tenant, plans)
+    _audit(
+        deps,
+        caller,
+        tenant_id,
+        "admin.kisi_connected",
+        {
+            "kisi_organization_id": checked.organization.id,
+            "kisi_key_hint": tenant.kisi_key_hint,
+            "kisi_group_id": request.group_id,
+        },
+    )
+    deps.metrics.count("AdminKisiConnected")
+    return _connection_answer(tenant, checked.organization.name, reevaluating)
+
+
+def disconnect_kisi(tenant_id: str, caller: Caller, deps: AdminDependencies) -> ServiceResponse:
+    """Stop all Kisi traffic for the tenant (the worker skips tenants not connected), then
+    delete the key."""
+    repo = deps.repository
+    tenant = repo.get_tenant(tenant_id)
+    if tenant is None:
+        return _unconfigured(tenant_id)
+    now = deps.clock()
+    repo.update_tenant(
+        tenant_id,
+        {
+            "connection_state": ConnectionState.DISCONNECTED.value,
+            "connection_checked_at": utc_iso(now),
+            "kisi_key_hint": None,
+        },
+    )
+    deps.secrets.delete_kisi_api_key(tenant_id)
+    _audit(deps, caller, tenant_id, "admin.kisi_disconnected")
+    tenant = tenant.model_copy(
+        update={
+            "connection_state": ConnectionState.DISCONNECTED,
+            "connection_checked_at": now,
+            "kisi_key_hint": None,
+        }
+    )
+    return _connection_answer(tenant, None, [])
+
+
+def _connection_answer(
+    tenant: Tenant, organization_name: str | None, reevaluating: list[str]
+) -> ServiceResponse:
+    view = ConnectionResponse(
+        tenant_id=tenant.tenant_id,
+        connection_state=tenant.connection_state,
+        connection_checked_at=tenant.connection_checked_at,
+        kisi_organization_id=tenant.kisi_organization_id,
+        kisi_organization_name=organization_name,
+        kisi_key_hint=tenant.kisi_key_hint,
+        kisi_group_id=tenant.kisi_group_id,
+        reevaluating_plans=reevaluating,
+    )
+    return ServiceResponse(200, view.model_dump(mode="json"))
+
+
+# ---- webhook signing secret -------------------------------------------------------------------
+
+
+def rotate_webhook_secret(
+    tenant_id: str, caller: Caller, deps: AdminDependencies
+) -> ServiceResponse:
+    """A new signing secret, stored and answered once (the old one stops working at once)."""
+    if deps.repository.get_tenant(tenant_id) is None:
+        return _unconfigured(tenant_id)
+    secret = deps.new_secret()
+    deps.secrets.put_webhook_secret(tenant_id, secret)
+    _audit(deps, caller, tenant_id, "admin.webhook_secret_rotated")
+    view = WebhookSecretResponse(tenant_id=tenant_id, secret=secret, created_at=deps.clock())
+    return ServiceResponse(200, view.model_dump(mode="json"), {"Cache-Control": "no-store"})
+
+
+# ---- locks ------------------------------------------------------------------------------------
+
+
+def _locks_answer(tenant_id: str, locks: Iterable[Lock]) -> ServiceResponse:
+    views = [
+        LockView(**lock.model_dump(exclude={"tenant_id"}))
+        for lock in sorted(locks, key=lambda lock: (lock.place_name, lock.name, lock.lock_id))
+    ]
+    return ServiceResponse(
+        200, LocksResponse(tenant_id=tenant_id, locks=views).model_dump(mode="json")
+    )
+
+
+def list_locks(tenant_id: str, deps: AdminDependencies) -> ServiceResponse:
+    if deps.repository.get_tenant(tenant_id) is None:
+        return _unconfigured(tenant_id)
+    return _locks_answer(tenant_id, deps.repository.list_locks(tenant_id))
+
+
+def sync_locks(tenant_id: str, caller: Caller, deps: AdminDependencies) -> ServiceResponse:
+    """Import every lock Kisi lists; keep each lock's enabled flag; mark the ones Kisi no longer
+    lists as missing (never unlocked) instead of forgetting them and their flag."""
+    repo = deps.repository
+    tenant = repo.get_tenant(tenant_id)
+    if tenant is None:
+        return _unconfigured(tenant_id)
+    api_key = (
+        deps.secrets.kisi_api_key(tenant_id, hint=tenant.kisi_key_hint)
+        if tenant.kisi_connected
+        else None
+    )
+    if api_key is None:
+        return error_response(
+            409,
+            "kisi_not_connected",
+            f"Kisi is {tenant.connection_state.value.replace('_', ' ')} for this tenant: "
+            "PUT /kisi-credentials first.",
+        )
+    try:
+        listed = list(deps.kisi_for_key(api_key, tenant.kisi_identity).iter_locks())
+    except KisiInvalidCredentials:
+        repo.update_tenant(
+            tenant_id,
+            {
+                "connection_state": ConnectionState.INVALID_CREDENTIALS.value,
+                "connection_checked_at": utc_iso(deps.clock()),
+            },
+        )
+        return error_response(
+            409,
+            "kisi_credentials_invalid",
+            "Kisi refused the stored API key: the tenant is now marked invalid_credentials and "
+            "its locks were not changed. Connect a new key (PUT /kisi-credentials).",
+        )
+    except KisiError as error:
+        return _kisi_unavailable(error)
+    now = deps.clock()
+    stored = {lock.lock_id: lock for lock in repo.list_locks(tenant_id)}
+    fresh = [
+        _lock_from_kisi(tenant_id, kisi_lock, stored.get(kisi_lock.id), now) for kisi_lock in listed
+    ]
+    listed_ids = {lock.lock_id for lock in fresh}
+    gone = [
+        lock.model_copy(update={"missing_in_kisi": True})
+        for lock_id, lock in stored.items()
+        if lock_id not in listed_ids and not lock.missing_in_kisi
+    ]
+    repo.put_locks(tenant_id, fresh + gone)
+    view = LockSyncResponse(
+        tenant_id=tenant_id,
+        kisi_locks=len(fresh),
+        added=sum(1 for lock in fresh if lock.lock_id not in stored),
+        updated=sum(1 for lock in fresh if lock.lock_id in stored),
+        missing_in_kisi=sum(1 for lock_id in stored if lock_id not in listed_ids),
+        enabled=sum(1 for lock in fresh if lock.enabled),
+        synced_at=now,
+    )
+    _audit(deps, caller, tenant_id, "admin.locks_synced", view.model_dump(mode="json"))
+    return ServiceResponse(200, view.model_dump(mode="json"))
+
+
+def _lock_from_kisi(tenant_id: str, kisi_lock: KisiLock, known: Lock | None, now: datetime) -> Lock:
+    return Lock(
+        tenant_id=tenant_id,
+        lock_id=kisi_lock.id,
+        name=kisi_lock.name or f"Lock {kisi_lock.id}",
+        description=kisi_lock.description or "",
+        place_id=kisi_lock.place_id,
+        place_name=(kisi_lock.place.name if kisi_lock.place else None) or "",
+        online=kisi_lock.online,
+        enabled=known.enabled if known else False,
+        missing_in_kisi=False,
+        synced_at=now,
+    )
+
+
+def set_enabled_locks(
+    tenant_id: str, request: EnabledLocksRequest, caller: Caller, deps: AdminDependencies
+) -> ServiceResponse:
+    """Enable exactly the listed locks. An unknown id, or a lock Kisi no longer lists, refuses
+    the whole request."""
+    repo = deps.repository
+    if repo.get_tenant(tenant_id) is None:
+        return _unconfigured(tenant_id)
+    stored = {lock.lock_id: lock for lock in repo.list_locks(tenant_id)}
+    unknown = sorted(set(request.lock_ids) - stored.keys())
+    if unknown:
+        return error_response(
+            422,
+            "unknown_locks",
+            f"Unknown lock id(s) {', '.join(map(str, unknown))}: sync the locks from Kisi "
+            "(POST /locks/sync) and pick from GET /locks; nothing was changed.",
+            lock_ids=unknown,
+        )
+    gone = sorted(i for i in set(request.lock_ids) if stored[i].missing_in_kisi)
+    if gone:
+        return error_response(
+            422,
+            "locks_missing_in_kisi",
+            f"Lock id(s) {', '.join(map(str, gone))} no longer exist in Kisi (missing_in_kisi at "
+            "the last sync) and cannot be opened: leave them out; nothing was changed.",
+            lock_ids=gone,
+        )
+    wanted = set(request.lock_ids)
+    changed = [
+        lock.model_copy(update={"enabled": lock_id in wanted})
+        for lock_id, lock in stored.items()
+        if lock.enabled != (lock_id in wanted)
+    ]
+    repo.put_locks(tenant_id, changed)
+    _audit(deps, caller, tenant_id, "admin.locks_enabled", {"lock_ids": sorted(wanted)})
+    return _locks_answer(tenant_id, {**stored, **{lock.lock_id: lock for lock in changed}}.values())
+
+
+# ---- status -----------------------------------------------------------------------------------
+
+
+def tally_members(summaries: Iterable[MemberSummary]) -> MemberCounts:
+    counts = {"members": 0, "with_access": 0, "in_sync": 0, "pending": 0, "failed": 0}
+    by_state = {
+        SyncState.IN_SYNC: "in_sync",
+        SyncState.PENDING: "pending",
+        SyncState.FAILED: "failed",
+    }
+    for summary in summaries:
+        counts["members"] += not summary.deleted
+        counts["with_access"] += summary.holds_access
+        counts[by_state[summary.sync_state]] += 1
+    return MemberCounts(**counts)
+
+
+def get_status(tenant_id: str, deps: AdminDependencies) -> ServiceResponse:
+    """Connection, last syncs, member counts (one Query over the tenant's members, paged) and the
+    shared command DLQ's depth."""
+    repo = deps.repository
+    tenant = repo.get_tenant(tenant_id)
+    if tenant is None:
+        return _unconfigured(tenant_id)
+    depth = deps.dead_letter_depth()
+    view = StatusResponse(
+        tenant_id=tenant_id,
+        connection=ConnectionStatus(
+            state=tenant.connection_state,
+            checked_at=tenant.connection_checked_at,
+            kisi_organization_id=tenant.kisi_organization_id,
+            kisi_key_hint=tenant.kisi_key_hint,
+        ),
+        syncs=deps.latest_sync_runs(tenant_id),
+        members=tally_members(repo.member_summaries(tenant_id)),
+        dead_letter_queue=DeadLetterStatus(depth=depth) if depth is not None else None,
+        checked_at=deps.clock(),
+    )
+    return ServiceResponse(200, view.model_dump(mode="json"))
+
+
+# ---- on-demand syncs --------------------------------------------------------------------------
+
+
+def run_sync(
+    tenant_id: str, request: SyncRequest, caller: Caller, sync: SyncDependencies
+) -> ServiceResponse:
+    """The daily or weekly sync of this tenant only, now; answers its result (a dry run: the
+    drift report, nothing changed). A large tenant's weekly run answers `in_progress` and goes
+    on from the queue; the status route shows its result when done."""
+    from access_core.sync.service import run_daily_sync, run_weekly_sync
+
+    if sync.repository.get_tenant(tenant_id) is None:
+        return _unconfigured(tenant_id)
+    if request.kind == "daily":
+        result = run_daily_sync(sync, [tenant_id], dry_run=request.dry_run)["results"][0]
+    else:
+        result = run_weekly_sync(sync, tenant_id, dry_run=request.dry_run)
+    if not request.dry_run:
+        sync.repository.put_audit(
+            [
+                AuditEntry(
+                    tenant_id=tenant_id,
+                    action=f"admin.sync_{request.kind}",
+                    subject=tenant_id,
+                    detail={"status": result.get("status"), "run_id": result.get("run_id")},
+                    actor=f"admin:{caller.subject}",
+                )
+            ]
+        )
+    return ServiceResponse(200, result)
+
+
+# ---- troubleshooting --------------------------------------------------------------------------
+
+
+def explain_member_access(
+    tenant_id: str, member_id: str, deps: AdminDependencies
+) -> ServiceResponse:
+    """Why a member has or has not access: the decision with its reason, the platform data it
+    used, what Kisi was last told, and what the worker still has to write."""
+    repo = deps.repository
+    tenant, member = repo.get_tenant_and_member(tenant_id, member_id)
+    if tenant is None:
+        return _unconfigured(tenant_id)
+    if member is None:
+        return error_response(
+            404, "member_not_found", f"No member {member_id!r}: no platform webhook named it yet."
+        )
+    stored_plan = None
+    if member.plan_id is not None:
+        stored_plan = next(
+            (p for p in repo.list_plans(tenant_id) if p.plan.plan_id == member.plan_id), None
+        )
+    plan = stored_plan.plan if stored_plan else None
+    now = deps.clock()
+    decision = decide_membership_access(member, plan, tenant.kisi_group_id, now)
+    kisi = member.kisi
+    steps = plan_convergence(decision, kisi.grants, tenant.revoke_mode, member.name)
+    view = MemberAccessResponse(
+        tenant_id=tenant_id,
+        member_id=member_id,
+        decision=DecisionView(
+            granted=decision.granted,
+            reason=decision.reason,
+            explanation=decision.explanation,
+            kisi_group_id=decision.group_id,
+            valid_until=decision.valid_until,
+        ),
+        member=MemberFacts(**member.model_dump(include=set(MemberFacts.model_fields))),
+        plan=_plan_view(stored_plan, tenant.kisi_group_id) if stored_plan else None,
+        default_kisi_group_id=tenant.kisi_group_id,
+        kisi=KisiRecord(
+            grants=[GrantView(**grant.model_dump()) for grant in kisi.grants],
+            sync_state=kisi.sync_state,
+            synced_version=kisi.synced_version,
+            last_synced_at=kisi.last_synced_at,
+            last_error=kisi.last_error,
+        ),
+        in_sync=kisi.sync_state is SyncState.IN_SYNC and kisi.synced_version == member.version,
+        pending_kisi_changes=[_describe(step) for step in steps],
+        kisi_connection=tenant.connection_state,
+        evaluated_at=now,
+    )
+    return ServiceResponse(200, view.model_dump(mode="json"))
+
+
+def _describe(step: Any) -> str:
+    if isinstance(step, EnsureGrant):
+        until = f" until {utc_iso(step.valid_until)}" if step.valid_until else ""
+        return f"grant {step.email} Kisi group {step.group_id}{until}"
+    grant = step.grant
+    action = "revoke and delete the Kisi user" if step.delete_user else "revoke"
+    return f"{action} {grant.email} from Kisi group {grant.group_id}"
+
+
+# ---- reservation troubleshooting --------------------------------------------------------------
+
+
+def explain_reservation_access(
+    tenant_id: str,
+    reservation_id: str,
+    player_id: str,
+    lock_id: int | None,
+    deps: AdminDependencies,
+) -> ServiceResponse:
+    """Why a player may or may not open doors (a given door) for a reservation now: the unlock
+    decision with its reason, what the player's app is answered, the reservation data it used and
+    the enabled doors. Unlike the player, the admin is told a reservation is another player's."""
+    from access_core.reservations.policy import (
+        access_window,
+        decide_reservation_access,
+        decide_unlock,
+        usable_doors,
+    )
+    from access_core.unlock.models import (
+        DoorView,
+        ReservationAccessResponse,
+        ReservationDecisionView,
+        ReservationFacts,
+        WindowView,
+    )
+    from access_core.unlock.service import refusal_for
+
+    repo = deps.repository
+    facts = repo.get_unlock_facts(tenant_id, reservation_id, player_id, lock_id)
+    tenant, reservation = facts.tenant, facts.reservation
+    if tenant is None:
+        return _unconfigured(tenant_id)
+    now = deps.clock()
+    if lock_id is None:
+        decision = decide_reservation_access(tenant, reservation, player_id, now)
+    else:
+        decision = decide_unlock(tenant, reservation, player_id, lock_id, facts.lock, now)
+    window = decision.window
+    if window is None and reservation is not None:
+        window = access_window(reservation, tenant.pre_reservation_window_minutes)
+    player_answer = refusal_for(decision, reservation_id, lock_id) if not decision.allowed else None
+    view = ReservationAccessResponse(
+        tenant_id=tenant_id,
+        reservation_id=reservation_id,
+        player_id=player_id,
+        lock_id=lock_id,
+        decision=ReservationDecisionView(
+            allowed=decision.allowed,
+            reason=decision.reason,
+            explanation=decision.explanation,
+            window=WindowView(opens_at=window.opens_at, closes_at=window.closes_at)
+            if window
+            else None,
+            player_status=player_answer.status_code if player_answer else 200,
+            player_error=player_answer.body["error"] if player_answer else None,
+        ),
+        reservation=ReservationFacts(
+            **reservation.model_dump(include=set(ReservationFacts.model_fields))
+        )
+        if reservation
+        else None,
+        door_access_enabled=tenant.door_access_enabled,
+        pre_reservation_window_minutes=tenant.pre_reservation_window_minutes,
+        kisi_connection=tenant.connection_state,
+        enabled_locks=[DoorView.of(lock) for lock in usable_doors(repo.list_locks(tenant_id))],
+        evaluated_at=now,
+    )
+    return ServiceResponse(200, view.model_dump(mode="json"))

@@ -1,0 +1,186 @@
+"""Receiving a platform webhook: authenticate, validate, store the state, enqueue convergence.
+
+Nothing is written unless the request is authentic and its whole payload is valid. No Kisi call is
+made on this path: the worker converges members from the queue.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from access_core.domain.commands import Command, ConvergeMember, QueuedCommand, ReevaluatePlan
+from access_core.domain.events import (
+    CanonicalEvent,
+    MemberProfileUpdated,
+    MembershipDeleted,
+    MembershipUpserted,
+    PlanUpdated,
+    ReservationCancelled,
+    ReservationUpserted,
+    utc_iso,
+)
+from access_core.domain.model import Tenant
+from access_core.domain.ports import Clock, CommandQueue, MetricsSink, SecretStore
+from access_core.http.responses import ServiceResponse, error_response
+from access_core.infrastructure.repository import BridgeRepository, WriteOutcome, WriteResult
+from access_core.ingest.platforms import PayloadInvalid, get_adapter
+from access_core.ingest.signature import verify
+
+logger = logging.getLogger(__name__)
+
+MAX_WEBHOOK_BODY_BYTES = 256 * 1024
+
+
+class IdempotencyGuard(Protocol):
+    """Runs `work` once per key; a repeated key returns the first result without running it."""
+
+    def run_once(
+        self, key: Mapping[str, str], work: Callable[[], dict[str, Any]]
+    ) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    platform: str
+    tenant_id: str
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes
+
+
+@dataclass(frozen=True)
+class WebhookDependencies:
+    repository: BridgeRepository
+    queue: CommandQueue
+    secrets: SecretStore
+    idempotency: IdempotencyGuard
+    metrics: MetricsSink
+    clock: Clock
+
+
+def receive_webhook(request: WebhookRequest, deps: WebhookDependencies) -> ServiceResponse:
+    adapter = get_adapter(request.platform)
+    if adapter is None:
+        return error_response(
+            404, "unknown_platform", f"No webhook adapter for {request.platform!r}."
+        )
+    if len(request.body) > MAX_WEBHOOK_BODY_BYTES:
+        return error_response(
+            413,
+            "payload_too_large",
+            f"Webhook bodies are limited to {MAX_WEBHOOK_BODY_BYTES} bytes.",
+        )
+    now = deps.clock()
+    tenant = None
+    if _signed_by_tenant(request, deps, now.timestamp()):
+        tenant = deps.repository.get_tenant(request.tenant_id)
+    if tenant is None:
+        deps.metrics.count("WebhookUnauthorized")
+        return error_response(401, "unauthorized", "Invalid signature or unknown tenant.")
+    try:
+        payload = json.loads(request.body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        return error_response(400, "malformed_json", f"The body is not valid JSON: {error}.")
+    try:
+        translation = adapter.translate(payload)
+    except PayloadInvalid as invalid:
+        deps.metrics.count("WebhookInvalid")
+        fields = [{"field": e.field, "message": e.message} for e in invalid.errors]
+        return error_response(
+            422,
+            "invalid_payload",
+            "The payload does not match the platform's schema.",
+            fields=fields,
+        )
+    if translation.ignored_reason is not None:
+        logger.info(
+            "webhook ignored",
+            extra={
+                "tenant_id": tenant.tenant_id,
+                "platform": request.platform,
+                "event_type": translation.source_event_type,
+                "reason": translation.ignored_reason,
+            },
+        )
+        deps.metrics.count("WebhookIgnored")
+        return ServiceResponse(
+            202,
+            {
+                "status": "ignored",
+                "event_id": translation.source_event_id,
+                "reason": translation.ignored_reason,
+            },
+        )
+    idempotency_key = {
+        "tenant_id": tenant.tenant_id,
+        "platform": request.platform,
+        "event_id": translation.source_event_id,
+    }
+    summary = deps.idempotency.run_once(
+        idempotency_key, lambda: _apply_events(tenant, translation.events, deps)
+    )
+    deps.metrics.count("WebhookAccepted")
+    return ServiceResponse(
+        202, {"status": "accepted", "event_id": translation.source_event_id, **summary}
+    )
+
+
+def _signed_by_tenant(request: WebhookRequest, deps: WebhookDependencies, now: float) -> bool:
+    """Verify with the cached secret, then once with a fresh read: after a rotation the platform
+    signs with the new secret while this container may still cache the old one. No secret at all
+    (an unknown tenant) was just read from SSM, as a missing parameter is not cached: no second
+    read then, and no refresh bookkeeping for ids that name no tenant."""
+    cached = deps.secrets.webhook_secret(request.tenant_id)
+    if cached is None:
+        return False
+    if verify(cached, request.headers, request.body, now):
+        return True
+    fresh = deps.secrets.webhook_secret(request.tenant_id, refresh=True)
+    return fresh != cached and verify(fresh, request.headers, request.body, now)
+
+
+def _apply_events(
+    tenant: Tenant, events: Sequence[CanonicalEvent], deps: WebhookDependencies
+) -> dict[str, Any]:
+    """Store each event (conditionally on its updated_at) and enqueue the commands it calls for."""
+    repo = deps.repository
+    tenant_id = tenant.tenant_id
+    counts = {result.value: 0 for result in WriteResult}
+    commands: list[Command] = []
+    for event in events:
+        outcome: WriteOutcome
+        command: Command | None = None
+        match event:
+            case MembershipUpserted() | MembershipDeleted() | MemberProfileUpdated():
+                if isinstance(event, MembershipUpserted):
+                    outcome = repo.upsert_member(tenant_id, event)
+                elif isinstance(event, MemberProfileUpdated):
+                    outcome = repo.upsert_member_profile(tenant_id, event)
+                else:
+                    outcome = repo.delete_member(tenant_id, event)
+                command = ConvergeMember(
+                    tenant_id=tenant_id,
+                    member_id=event.member_id,
+                    cause=f"member-v{outcome.version}",
+                )
+            case PlanUpdated():
+                outcome = repo.upsert_plan(tenant_id, event)
+                command = ReevaluatePlan(
+                    tenant_id=tenant_id,
+                    plan_id=event.plan_id,
+                    plan_version=utc_iso(event.updated_at),
+                )
+            case ReservationUpserted():
+                outcome = repo.upsert_reservation(tenant_id, event)
+            case ReservationCancelled():
+                outcome = repo.cancel_reservation(tenant_id, event)
+        counts[outcome.result.value] += 1
+        # A duplicate is sent again: its first delivery may have stored the state and then failed
+        # before sending. The deduplication id makes the resend free within SQS's window.
+        if command is not None and outcome.result is not WriteResult.STALE:
+            commands.append(command)
+    deps.queue.send([QueuedCommand(c, tenant.message_group_id) for c in commands])
+    return {**counts, "commands": len(commands)}

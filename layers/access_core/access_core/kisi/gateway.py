@@ -1,0 +1,73 @@
+"""Membership operations on Kisi for one tenant, over the Kisi client layer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from access_core.domain.model import Tenant
+from access_core.domain.ports import EnsuredUser
+from kisi_client import KisiClient, RetryPolicy, is_managed_by
+
+# Marks the Kisi users this stack created (in their metadata and notes), so that adopted users,
+# which existed before, are never deleted.
+MANAGED_MARKER = "kisi-access-bridge"
+# The worker leaves Kisi 1 of its 5 requests/s per user for unlocks, a person waiting at a door.
+WORKER_REQUESTS_PER_SECOND = 4.0
+# The worker gives up quickly and lets SQS redeliver later instead of holding the message group.
+WORKER_RETRY_POLICY = RetryPolicy(max_attempts=3, max_total_wait=5.0)
+
+
+class KisiMembershipGateway:
+    def __init__(self, client: KisiClient) -> None:
+        self._client = client
+        self._calls_before = client.total_requests
+
+    @property
+    def calls_made(self) -> int:
+        return self._client.total_requests - self._calls_before
+
+    def ensure_user(self, email: str, name: str, *, send_emails: bool) -> EnsuredUser:
+        # Create first: most members are new to Kisi, and Kisi answers 409 for an email it
+        # already has, which the client resolves by looking the user up (then adopted).
+        user, created = self._client.ensure_user(
+            email, name or None, send_emails=send_emails, marker=MANAGED_MARKER, lookup_first=False
+        )
+        return EnsuredUser(
+            user_id=user.id, created_by_us=created or is_managed_by(user, MANAGED_MARKER)
+        )
+
+    def ensure_group_assignment(
+        self, user_id: int, group_id: int, valid_until: datetime | None
+    ) -> int:
+        assignment = self._client.ensure_group_assignment(
+            user_id, group_id, valid_until=valid_until
+        )
+        if assignment.valid_until != valid_until:
+            # It existed already with other dates (set by hand, or before a pending cancel).
+            assignment = self._client.replace_group_assignment(assignment, valid_until=valid_until)
+        return assignment.id
+
+    def find_group_assignment(self, user_id: int, group_id: int) -> int | None:
+        assignment = self._client.find_group_assignment(user_id, group_id)
+        return assignment.id if assignment else None
+
+    def remove_assignment(self, assignment_id: int) -> None:
+        self._client.remove_assignment(assignment_id)
+
+    def delete_user(self, user_id: int) -> None:
+        self._client.delete_user(user_id)
+
+
+def worker_kisi_client(
+    tenant: Tenant, api_key: str, base_url: str, integration_contact: str | None
+) -> KisiClient:
+    """A client paced on the tenant's Kisi identity, so tenants sharing a Kisi user share its
+    budget, with the worker's headroom and short retries."""
+    return KisiClient(
+        api_key,
+        base_url=base_url,
+        integration_contact=integration_contact or None,
+        retry=WORKER_RETRY_POLICY,
+        requests_per_second=WORKER_REQUESTS_PER_SECOND,
+        pacer_key=tenant.kisi_identity,
+    )

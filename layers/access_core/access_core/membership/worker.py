@@ -1,0 +1,413 @@
+"""The Kisi worker: converge one member's Kisi access to what the policy decides, now.
+
+A command only names the member. The worker reads the member, its plan and the tenant, asks the
+pure policy for the decision, plans the difference against what it last wrote to Kisi, and writes
+only that difference. Retries, duplicates and reordering therefore cannot undo a newer decision.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from pydantic import ValidationError
+
+from access_core.domain.commands import (
+    Command,
+    ConvergeMember,
+    KisiObservation,
+    QueuedCommand,
+    ReevaluatePlan,
+    WeeklySyncStep,
+    parse_command,
+)
+from access_core.domain.events import utc_iso
+from access_core.domain.model import (
+    ConnectionState,
+    KisiGrant,
+    Member,
+    MemberKisiState,
+    SyncState,
+    Tenant,
+)
+from access_core.domain.ports import Clock, CommandQueue, MembershipKisi, MetricsSink, SecretStore
+from access_core.infrastructure.repository import AuditEntry, BridgeRepository
+from access_core.membership.convergence import EnsureGrant, RevokeGrant, plan_convergence
+from access_core.membership.policy import MembershipDecision, decide_membership_access
+from access_core.membership.reconciliation import apply_observation, managed_emails
+from kisi_client.errors import (
+    KisiError,
+    KisiInvalidCredentials,
+    KisiNotFound,
+    KisiRateLimited,
+    KisiUnavailable,
+    KisiValidationError,
+)
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_RATE_LIMIT_DELAY_SECONDS = 2
+BASE_RETRY_DELAY_SECONDS = 60
+MAX_RETRY_DELAY_SECONDS = 900
+# Deliveries that wait only the delay Kisi named (Retry-After). A command throttled again after
+# that backs off like any other fault: ten deliveries of Kisi's 1-2 s would dead-letter it within
+# a minute of a 429 storm; with the backoff that takes about an hour.
+RETRIES_AT_KISIS_WORD = 2
+KisiFactory = Callable[[Tenant, str], MembershipKisi]
+
+
+class RetryLater(Exception):
+    """Kisi could not be reached or throttled us: put the command back, after `delay_seconds`."""
+
+    def __init__(self, reason: str, delay_seconds: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.delay_seconds = delay_seconds
+
+
+class ConvergeResult(StrEnum):
+    CONVERGED = "converged"
+    ALREADY_IN_SYNC = "already_in_sync"
+    MEMBER_UNKNOWN = "member_unknown"
+    TENANT_UNKNOWN = "tenant_unknown"
+    KISI_NOT_CONNECTED = "kisi_not_connected"
+    CREDENTIALS_INVALID = "credentials_invalid"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class WorkerDependencies:
+    repository: BridgeRepository
+    queue: CommandQueue
+    secrets: SecretStore
+    kisi_for: KisiFactory
+    metrics: MetricsSink
+    clock: Clock
+    # Runs one step of a weekly reconciliation (access_core.sync.service), queued in the
+    # tenant's message group; None where no sync is wired (the step is then left for the DLQ).
+    weekly_step: Callable[[WeeklySyncStep], None] | None = None
+
+
+@dataclass
+class _Progress:
+    """The grants as they stand while steps run, and what was done (for the audit trail)."""
+
+    grants: list[KisiGrant]
+    audit: list[AuditEntry] = field(default_factory=list)
+
+    def record(self, member: Member, action: str, detail: dict[str, object]) -> None:
+        self.audit.append(
+            AuditEntry(
+                tenant_id=member.tenant_id,
+                actor="kisi_worker",
+                action=action,
+                subject=member.member_id,
+                detail=detail,
+            )
+        )
+
+
+def retry_backoff_seconds(receive_count: int) -> int:
+    """Delay before the next delivery when Kisi named none: 60 s, doubling, at most 15 minutes."""
+    return int(
+        min(MAX_RETRY_DELAY_SECONDS, BASE_RETRY_DELAY_SECONDS * 2 ** max(0, receive_count - 1))
+    )
+
+
+def retry_delay_seconds(retry: RetryLater, receive_count: int) -> int:
+    """How long a command waits before its next delivery, after its `receive_count`-th failed."""
+    if retry.delay_seconds is None:
+        return retry_backoff_seconds(receive_count)
+    named = math.ceil(retry.delay_seconds)
+    if receive_count <= RETRIES_AT_KISIS_WORD:
+        return named
+    return max(named, retry_backoff_seconds(receive_count - RETRIES_AT_KISIS_WORD))
+
+
+def process_message(
+    body: str, receipt_handle: str, receive_count: int, deps: WorkerDependencies
+) -> None:
+    """Run one queued command. Raises to leave it on the queue (after a delay for Kisi faults);
+    a message that fails every delivery reaches the dead-letter queue with its reason logged."""
+    try:
+        command = parse_command(body)
+    except ValidationError as error:
+        logger.error(
+            "poison command: not a valid command",
+            extra={"receive_count": receive_count, "errors": error.errors(include_input=False)},
+        )
+        raise
+    try:
+        handle_command(command, deps)
+    except RetryLater as retry:
+        delay = retry_delay_seconds(retry, receive_count)
+        logger.info(
+            "command retried later",
+            extra={"reason": retry.reason, "delay_seconds": delay, "tenant_id": command.tenant_id},
+        )
+        deps.queue.delay_retry(receipt_handle, delay)
+        raise
+
+
+def handle_command(command: Command, deps: WorkerDependencies) -> None:
+    match command:
+        case ConvergeMember():
+            converge_member(command.tenant_id, command.member_id, deps, command.observed)
+        case ReevaluatePlan():
+            fan_out_plan(command, deps)
+        case WeeklySyncStep():
+            if deps.weekly_step is None:
+                raise RuntimeError("weekly sync steps are not wired into this worker")
+            deps.weekly_step(command)
+
+
+def fan_out_plan(command: ReevaluatePlan, deps: WorkerDependencies) -> int:
+    """Queue a convergence for one page of the plan's members, then the rest of the fan-out."""
+    tenant = deps.repository.get_tenant(command.tenant_id)
+    if tenant is None:
+        return 0
+    member_ids, cursor = deps.repository.members_on_plan(
+        command.tenant_id, command.plan_id, command.cursor
+    )
+    cause = f"plan-{command.plan_id}-{command.plan_version}"
+    commands: list[Command] = [
+        ConvergeMember(tenant_id=tenant.tenant_id, member_id=member_id, cause=cause)
+        for member_id in member_ids
+    ]
+    if cursor is not None:
+        commands.append(command.model_copy(update={"cursor": cursor}))
+    deps.queue.send([QueuedCommand(c, tenant.message_group_id) for c in commands])
+    return len(member_ids)
+
+
+def converge_member(
+    tenant_id: str,
+    member_id: str,
+    deps: WorkerDependencies,
+    observed: KisiObservation | None = None,
+) -> ConvergeResult:
+    repo = deps.repository
+    tenant, member = repo.get_tenant_and_member(tenant_id, member_id)
+    if tenant is None:
+        return ConvergeResult.TENANT_UNKNOWN
+    if member is None:
+        return ConvergeResult.MEMBER_UNKNOWN
+    plan = repo.get_plan(tenant_id, member.plan_id) if member.plan_id else None
+    now = deps.clock()
+    decision = decide_membership_access(member, plan, tenant.kisi_group_id, now)
+    recorded = member.kisi.grants
+    if observed is not None and _observation_is_newer(member, observed):
+        # A weekly repair: Kisi's listing, not our record, says what is there now.
+        recorded = apply_observation(recorded, observed, decision, managed_emails(member, decision))
+    steps = plan_convergence(decision, recorded, tenant.revoke_mode, member.name)
+    if not steps:
+        if member.kisi.sync_state is not SyncState.IN_SYNC or recorded != member.kisi.grants:
+            _record(deps, member, recorded, SyncState.IN_SYNC, None, [])
+        return ConvergeResult.ALREADY_IN_SYNC
+
+    api_key = (
+        deps.secrets.kisi_api_key(tenant_id, hint=tenant.kisi_key_hint)
+        if tenant.kisi_connected
+        else None
+    )
+    if api_key is None:
+        result = (
+            ConvergeResult.CREDENTIALS_INVALID
+            if tenant.connection_state is ConnectionState.INVALID_CREDENTIALS
+            else ConvergeResult.KISI_NOT_CONNECTED
+        )
+        _record(deps, member, member.kisi.grants, SyncState.FAILED, result.value, [])
+        return result
+
+    kisi = deps.kisi_for(tenant, api_key)
+    progress = _Progress(grants=list(recorded))
+    try:
+        for step in steps:
+            if isinstance(step, EnsureGrant):
+                _ensure_grant(step, tenant, member, decision, kisi, progress)
+            else:
+                _revoke_grant(step, member, decision, kisi, progress)
+    except KisiInvalidCredentials:
+        repo.update_tenant(
+            tenant_id,
+            {
+                "connection_state": ConnectionState.INVALID_CREDENTIALS.value,
+                "connection_checked_at": utc_iso(now),
+            },
+        )
+        logger.warning("Kisi rejected the tenant's API key", extra={"tenant_id": tenant_id})
+        _finish(deps, member, progress, SyncState.FAILED, "credentials_invalid", kisi)
+        return ConvergeResult.CREDENTIALS_INVALID
+    except (KisiRateLimited, KisiUnavailable) as error:
+        reason = f"{type(error).__name__}: {error}"
+        _finish(deps, member, progress, SyncState.FAILED, reason, kisi)
+        if isinstance(error, KisiRateLimited):
+            deps.metrics.count("KisiRateLimited")
+            raise RetryLater(
+                reason, error.retry_after or DEFAULT_RATE_LIMIT_DELAY_SECONDS
+            ) from error
+        raise RetryLater(reason) from error
+    except KisiError as error:
+        # 403/404/409/422 that recovery could not resolve: retrying now would fail the same way.
+        # The member stays unsynced; the daily sync tries again and the admin status shows it.
+        reason = f"{type(error).__name__}: {error}"
+        logger.warning("member convergence failed", extra={"tenant_id": tenant_id, "error": reason})
+        _finish(deps, member, progress, SyncState.FAILED, reason, kisi)
+        deps.metrics.count("ConvergeFailures")
+        return ConvergeResult.FAILED
+    _finish(deps, member, progress, SyncState.IN_SYNC, None, kisi)
+    return ConvergeResult.CONVERGED
+
+
+def _observation_is_newer(member: Member, observed: KisiObservation) -> bool:
+    """A listing older than our last write for the member no longer describes Kisi (a repeated
+    repair, or one that raced a webhook's convergence): the record is trusted then."""
+    synced = member.kisi.last_synced_at
+    return synced is None or synced < observed.observed_at
+
+
+def _ensure_grant(
+    step: EnsureGrant,
+    tenant: Tenant,
+    member: Member,
+    decision: MembershipDecision,
+    kisi: MembershipKisi,
+    progress: _Progress,
+) -> None:
+    if step.replaces is not None and step.replaces.assignment_id is not None:
+        kisi.remove_assignment(step.replaces.assignment_id)
+        _replace_slot(progress, step.replaces.model_copy(update={"assignment_id": None}))
+    known = next((g for g in progress.grants if g.email == step.email and g.user_id), None)
+    if known is not None and known.user_id is not None:
+        user_id, created = known.user_id, known.user_created_by_us
+    else:
+        user_id, created = _ensure_user(step, tenant, member, kisi, progress)
+    _replace_slot(progress, _grant(step, user_id, created, assignment_id=None))
+    try:
+        assignment_id = kisi.ensure_group_assignment(user_id, step.group_id, step.valid_until)
+    except (KisiNotFound, KisiValidationError):
+        if known is None:
+            raise
+        # The Kisi user we knew is gone (deleted by hand): find or create it again.
+        user_id, created = _ensure_user(step, tenant, member, kisi, progress)
+        _replace_slot(progress, _grant(step, user_id, created, assignment_id=None))
+        assignment_id = kisi.ensure_group_assignment(user_id, step.group_id, step.valid_until)
+    _replace_slot(progress, _grant(step, user_id, created, assignment_id))
+    progress.record(
+        member,
+        "kisi.grant",
+        {
+            "email": step.email,
+            "group_id": step.group_id,
+            "valid_until": utc_iso(step.valid_until) if step.valid_until else None,
+            "reason": decision.reason.value,
+            "kisi_user_id": user_id,
+            "assignment_id": assignment_id,
+        },
+    )
+
+
+def _ensure_user(
+    step: EnsureGrant, tenant: Tenant, member: Member, kisi: MembershipKisi, progress: _Progress
+) -> tuple[int, bool]:
+    ensured = kisi.ensure_user(step.email, step.name, send_emails=tenant.send_invitation_emails)
+    progress.record(
+        member,
+        "kisi.user_created" if ensured.created_by_us else "kisi.user_adopted",
+        {"email": step.email, "kisi_user_id": ensured.user_id},
+    )
+    return ensured.user_id, ensured.created_by_us
+
+
+def _revoke_grant(
+    step: RevokeGrant,
+    member: Member,
+    decision: MembershipDecision,
+    kisi: MembershipKisi,
+    progress: _Progress,
+) -> None:
+    grant = step.grant
+    assignment_id = grant.assignment_id
+    if assignment_id is None and grant.user_id is not None:
+        # A grant whose assignment write was interrupted may still have landed in Kisi.
+        assignment_id = kisi.find_group_assignment(grant.user_id, grant.group_id)
+    if assignment_id is not None:
+        kisi.remove_assignment(assignment_id)
+    if step.delete_user and grant.user_id is not None:
+        kisi.delete_user(grant.user_id)
+    progress.grants = [g for g in progress.grants if not _same_slot(g, grant)]
+    progress.record(
+        member,
+        "kisi.revoke",
+        {
+            "email": grant.email,
+            "group_id": grant.group_id,
+            "reason": decision.reason.value,
+            "kisi_user_id": grant.user_id,
+            "user_deleted": step.delete_user and grant.user_id is not None,
+        },
+    )
+
+
+def _grant(step: EnsureGrant, user_id: int, created: bool, assignment_id: int | None) -> KisiGrant:
+    return KisiGrant(
+        email=step.email,
+        group_id=step.group_id,
+        user_id=user_id,
+        assignment_id=assignment_id,
+        valid_until=step.valid_until,
+        user_created_by_us=created,
+    )
+
+
+def _same_slot(a: KisiGrant, b: KisiGrant) -> bool:
+    return a.email == b.email and a.group_id == b.group_id
+
+
+def _replace_slot(progress: _Progress, grant: KisiGrant) -> None:
+    progress.grants = [g for g in progress.grants if not _same_slot(g, grant)] + [grant]
+
+
+def _finish(
+    deps: WorkerDependencies,
+    member: Member,
+    progress: _Progress,
+    sync_state: SyncState,
+    error: str | None,
+    kisi: MembershipKisi,
+) -> None:
+    _record(deps, member, progress.grants, sync_state, error, progress.audit)
+    deps.metrics.count("KisiCalls", kisi.calls_made)
+    for entry in progress.audit:
+        deps.metrics.count(_METRIC_BY_ACTION[entry.action])
+
+
+_METRIC_BY_ACTION = {
+    "kisi.grant": "Grants",
+    "kisi.revoke": "Revokes",
+    "kisi.user_created": "UsersCreated",
+    "kisi.user_adopted": "Adoptions",
+}
+
+
+def _record(
+    deps: WorkerDependencies,
+    member: Member,
+    grants: list[KisiGrant],
+    sync_state: SyncState,
+    error: str | None,
+    audit: list[AuditEntry],
+) -> None:
+    state = MemberKisiState(
+        grants=grants,
+        sync_state=sync_state,
+        synced_version=member.version,
+        last_synced_at=deps.clock()
+        if sync_state is SyncState.IN_SYNC
+        else member.kisi.last_synced_at,
+        last_error=error,
+    )
+    deps.repository.record_kisi_state(member, state, audit)

@@ -1,0 +1,614 @@
+"""The daily and weekly syncs (docs/sync.md). Both only enqueue ConvergeMember commands: the worker
+does every Kisi write, paced in the tenant's message group. What they cost in Kisi calls:
+
+- daily: one `GET /user` per tenant (the credentials check), nothing else;
+- weekly: one `GET /role_assignments` per 250 assignments of each group the tenant uses, and then
+  exactly the drift (the repair commands carry what the listing showed, so the worker neither
+  looks anything up nor trusts a record a hand-made change made stale).
+
+A weekly run is resumable: its state (a cursor item) is saved after every listed page and every
+page of members, and the rest continues as `WeeklySyncStep` commands in the tenant's message
+group, each a bounded amount of work, so no run depends on one invocation finishing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal, Protocol
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from access_core.domain.commands import ConvergeMember, ObservedGrant, QueuedCommand, WeeklySyncStep
+from access_core.domain.events import utc_iso
+from access_core.domain.model import ConnectionState, Plan, Tenant
+from access_core.domain.ports import Clock, CommandQueue, MetricsSink, SecretStore
+from access_core.infrastructure.repository import BridgeRepository
+from access_core.membership.policy import decide_membership_access
+from access_core.membership.reconciliation import (
+    Drift,
+    DriftKind,
+    index_by_email,
+    managed_emails,
+    member_drift,
+    observation_for,
+    observed_grant,
+)
+from kisi_client import (
+    MAX_OFFSET,
+    KisiError,
+    KisiForbidden,
+    KisiIdentity,
+    KisiInvalidCredentials,
+    KisiRateLimited,
+    KisiUnavailable,
+    RoleAssignment,
+)
+
+logger = logging.getLogger(__name__)
+
+DAILY = "daily"
+WEEKLY = "weekly"
+WEEKLY_CURSOR = "weekly#cursor"
+DAILY_OVERLAP = timedelta(hours=2)
+FIRST_DAILY_WINDOW = timedelta(days=1)
+MEMBER_PAGE_SIZE = 500
+DRIFT_REPORT_LIMIT = 200
+STORED_DRIFT_LIMIT = 50
+DEFAULT_RETRY_SECONDS = 30
+
+
+class SyncKisi(Protocol):
+    """The Kisi calls the syncs make with a tenant's key (structurally, a `KisiClient`)."""
+
+    @property
+    def total_requests(self) -> int: ...
+
+    def validate_credentials(self) -> KisiIdentity: ...
+
+    def group_assignments_page(
+        self, group_id: int, offset: int = 0
+    ) -> tuple[list[RoleAssignment], int | None]: ...
+
+
+SyncKisiFactory = Callable[[Tenant, str], SyncKisi]
+
+
+@dataclass(frozen=True)
+class WeeklyBudget:
+    """The most one invocation of a weekly run does before handing the rest to the queue."""
+
+    pages: int
+    members: int
+
+
+@dataclass(frozen=True)
+class SyncDependencies:
+    repository: BridgeRepository
+    queue: CommandQueue
+    secrets: SecretStore
+    kisi_for: SyncKisiFactory
+    metrics: MetricsSink
+    clock: Clock
+    # The scheduled function (15 minutes): up to 100,000 assignments listed, 20,000 members
+    # diffed (a few minutes at the worker's 4 Kisi calls/s); the rest goes to the queue.
+    inline_budget: WeeklyBudget = WeeklyBudget(pages=400, members=20_000)
+    # A queued step runs in the worker (60 s): about 5 s of listing or 2,000 members.
+    step_budget: WeeklyBudget = WeeklyBudget(pages=20, members=2_000)
+    daily_overlap: timedelta = DAILY_OVERLAP
+
+
+def schedule_arguments(event: Mapping[str, Any]) -> tuple[list[str] | None, bool]:
+    """A schedule's event: `{}` for every tenant, or `{"tenant_id": ..., "dry_run": ...}`."""
+    tenant_id = event.get("tenant_id")
+    return ([str(tenant_id)] if tenant_id else None), bool(event.get("dry_run", False))
+
+
+def latest_sync_runs(repo: BridgeRepository, tenant_id: str) -> dict[str, dict[str, Any] | None]:
+    """The last daily and weekly run of a tenant (one BatchGetItem), for the admin status."""
+    return repo.sync_runs(tenant_id, [DAILY, WEEKLY])
+
+
+# ---- daily ------------------------------------------------------------------------------------
+
+
+def run_daily_sync(
+    deps: SyncDependencies, tenant_ids: Sequence[str] | None = None, *, dry_run: bool = False
+) -> dict[str, Any]:
+    """The daily sync of `tenant_ids` (every tenant when None). One tenant's failure is reported
+    in its result and never stops the others."""
+    ids = list(tenant_ids) if tenant_ids is not None else deps.repository.list_tenant_ids()
+    results = []
+    for tenant_id in ids:
+        try:
+            results.append(_daily_tenant(deps, tenant_id, dry_run=dry_run))
+        except Exception as error:  # isolate tenants: reported, logged, counted
+            logger.exception("daily sync failed for a tenant", extra={"tenant_id": tenant_id})
+            failed = _DailyRun(tenant_id, deps.clock(), dry_run)
+            failed.errors.append(f"{type(error).__name__}: {error}")
+            results.append(failed.finish(deps, "failed", record=not dry_run))
+    summary = _summary(DAILY, results)
+    deps.metrics.count("DailySyncTenantsFailed", summary["failed"])
+    return summary
+
+
+class _DailyRun:
+    def __init__(self, tenant_id: str, started: datetime, dry_run: bool) -> None:
+        self.tenant_id = tenant_id
+        self.started = started
+        self.dry_run = dry_run
+        self.counts = {
+            "changed": 0,
+            "unsynced": 0,
+            "access_ended": 0,
+            "members": 0,
+            "reservations_cleaned": 0,
+        }
+        self.commands_enqueued = 0
+        self.kisi_calls = 0
+        self.connection_state: str | None = None
+        self.window_since: datetime | None = None
+        self.errors: list[str] = []
+        self.last_success: str | None = None
+
+    def finish(self, deps: SyncDependencies, status: str, *, record: bool) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "kind": DAILY,
+            "tenant_id": self.tenant_id,
+            "run_id": f"daily-{utc_iso(self.started)}",
+            "dry_run": self.dry_run,
+            "status": status,
+            "started_at": utc_iso(self.started),
+            "finished_at": utc_iso(deps.clock()),
+            "connection_state": self.connection_state,
+            "changed_since": utc_iso(self.window_since) if self.window_since else None,
+            "counts": dict(self.counts),
+            "commands_enqueued": self.commands_enqueued,
+            "kisi_calls": self.kisi_calls,
+            "errors": list(self.errors),
+        }
+        if record:
+            succeeded = status == "succeeded"
+            last_success = utc_iso(self.started) if succeeded else self.last_success
+            stored = {**result, "last_success_started_at": last_success}
+            deps.repository.put_sync_item(self.tenant_id, DAILY, stored)
+        return result
+
+
+def _daily_tenant(deps: SyncDependencies, tenant_id: str, *, dry_run: bool) -> dict[str, Any]:
+    repo = deps.repository
+    run = _DailyRun(tenant_id, deps.clock(), dry_run)
+    tenant = repo.get_tenant(tenant_id)
+    if tenant is None:
+        run.errors.append("unknown tenant")
+        return run.finish(deps, "skipped", record=False)
+    previous = repo.get_sync_item(tenant_id, DAILY) or {}
+    run.last_success = previous.get("last_success_started_at")
+    run.connection_state = tenant.connection_state.value
+    api_key = None
+    if tenant.connection_state is not ConnectionState.DISCONNECTED:
+        api_key = deps.secrets.kisi_api_key(tenant_id, hint=tenant.kisi_key_hint)
+    if api_key is None:
+        run.errors.append("kisi_not_connected")
+        return run.finish(deps, "skipped", record=not dry_run)
+
+    kisi = deps.kisi_for(tenant, api_key)
+    calls_before = kisi.total_requests
+    state = _check_credentials(kisi, tenant, run)
+    run.kisi_calls = kisi.total_requests - calls_before
+    run.connection_state = state.value
+    checked = not run.errors  # Kisi answered (either way)
+    if not dry_run and checked:
+        repo.update_tenant(
+            tenant_id,
+            {"connection_state": state.value, "connection_checked_at": utc_iso(run.started)},
+        )
+    if state is ConnectionState.INVALID_CREDENTIALS:
+        run.errors.append("credentials_invalid")
+        deps.metrics.count("SyncCredentialsInvalid")
+        return run.finish(deps, "failed", record=not dry_run)
+
+    since = (
+        datetime.fromisoformat(run.last_success)
+        if run.last_success
+        else run.started - FIRST_DAILY_WINDOW
+    ) - deps.daily_overlap
+    run.window_since = since
+    changed = repo.members_changed_since(tenant_id, since)
+    unsynced = repo.unsynced_member_ids(tenant_id)
+    ended = repo.access_ending_between(tenant_id, since, run.started)
+    member_ids = list(dict.fromkeys([*changed, *unsynced, *ended]))
+    run.counts.update(
+        changed=len(changed),
+        unsynced=len(unsynced),
+        access_ended=len(ended),
+        members=len(member_ids),
+    )
+    cause = f"daily-{utc_iso(run.started)}"
+    commands = [
+        QueuedCommand(
+            ConvergeMember(tenant_id=tenant_id, member_id=member_id, cause=cause),
+            tenant.message_group_id,
+        )
+        for member_id in member_ids
+    ]
+    if not dry_run:
+        deps.queue.send(commands)
+        run.commands_enqueued = len(commands)
+        run.counts["reservations_cleaned"] = repo.delete_expired_reservations(
+            tenant_id, run.started
+        )
+    deps.metrics.count("SyncCommandsEnqueued", run.commands_enqueued)
+    deps.metrics.count("SyncKisiCalls", run.kisi_calls)
+    return run.finish(deps, "succeeded", record=not dry_run)
+
+
+def _check_credentials(kisi: SyncKisi, tenant: Tenant, run: _DailyRun) -> ConnectionState:
+    """One `GET /user`: the key's state now. Kisi unreachable keeps the recorded state."""
+    try:
+        kisi.validate_credentials()
+    except (KisiInvalidCredentials, KisiForbidden):
+        return ConnectionState.INVALID_CREDENTIALS
+    except KisiError as error:
+        run.errors.append(f"credentials check: {type(error).__name__}: {error}")
+        return tenant.connection_state
+    return ConnectionState.CONNECTED
+
+
+def _summary(kind: str, results: list[dict[str, Any]]) -> dict[str, Any]:
+    def count(status: str) -> int:
+        return sum(1 for r in results if r["status"] == status)
+
+    return {
+        "kind": kind,
+        "tenants": len(results),
+        "succeeded": count("succeeded"),
+        "in_progress": count("in_progress"),
+        "skipped": count("skipped"),
+        "failed": count("failed"),
+        "commands_enqueued": sum(int(r.get("commands_enqueued", 0)) for r in results),
+        "kisi_calls": sum(int(r.get("kisi_calls", 0)) for r in results),
+        "results": results,
+    }
+
+
+# ---- weekly -----------------------------------------------------------------------------------
+
+
+class WeeklyState(BaseModel):
+    """A weekly run's progress: stored as the cursor item between invocations."""
+
+    run_id: str
+    tenant_id: str
+    dry_run: bool = False
+    started_at: AwareDatetime
+    finished_at: AwareDatetime | None = None
+    step: int = 0
+    phase: Literal["list", "diff", "done"] = "list"
+    status: str = "in_progress"
+    groups: list[int] = Field(default_factory=list)
+    group_index: int = 0
+    offset: int = 0
+    complete_groups: list[int] = Field(default_factory=list)
+    truncated_groups: list[int] = Field(default_factory=list)
+    member_cursor: str | None = None
+    assignments_listed: int = 0
+    managed_assignments: int = 0
+    members_checked: int = 0
+    drift: dict[str, int] = Field(default_factory=lambda: {kind.value: 0 for kind in DriftKind})
+    commands_enqueued: int = 0
+    kisi_calls: int = 0
+    drift_report: list[dict[str, Any]] = Field(default_factory=list)
+    drift_report_truncated: bool = False
+    error: str | None = None
+
+    def result(self) -> dict[str, Any]:
+        body = self.model_dump(
+            mode="json",
+            exclude={"step", "phase", "group_index", "offset", "member_cursor", "complete_groups"},
+        )
+        return {
+            "kind": WEEKLY,
+            **body,
+            "unmanaged_assignments": max(0, self.assignments_listed - self.managed_assignments),
+            "drift_total": sum(self.drift.values()),
+        }
+
+
+def run_weekly_sync(deps: SyncDependencies, tenant_id: str, *, dry_run: bool) -> dict[str, Any]:
+    """Start (and, within the inline budget, finish) a weekly reconciliation of one tenant.
+
+    A dry run does all of it in this call and changes nothing: no command, no stored state.
+    """
+    repo = deps.repository
+    started = deps.clock()
+    state = WeeklyState(
+        run_id=f"weekly-{utc_iso(started)}",
+        tenant_id=tenant_id,
+        dry_run=dry_run,
+        started_at=started,
+    )
+    tenant = repo.get_tenant(tenant_id)
+    if tenant is None:
+        return _weekly_end(deps, state, "skipped", "unknown tenant", record=False)
+    api_key = None
+    if tenant.connection_state is ConnectionState.CONNECTED:
+        api_key = deps.secrets.kisi_api_key(tenant_id, hint=tenant.kisi_key_hint)
+    if api_key is None:
+        reason = (
+            "credentials_invalid"
+            if tenant.connection_state is ConnectionState.INVALID_CREDENTIALS
+            else "kisi_not_connected"
+        )
+        return _weekly_end(deps, state, "skipped", reason, record=not dry_run)
+    state.groups = _groups_of(tenant, (stored.plan for stored in repo.list_plans(tenant_id)))
+    if not dry_run:
+        repo.put_sync_item(tenant_id, WEEKLY_CURSOR, state.model_dump(mode="json"))
+    budget = WeeklyBudget(pages=10**9, members=10**9) if dry_run else deps.inline_budget
+    return _advance(deps, tenant, api_key, state, budget)
+
+
+def run_weekly_syncs(
+    deps: SyncDependencies, tenant_ids: Sequence[str] | None = None, *, dry_run: bool = False
+) -> dict[str, Any]:
+    """The weekly sync of `tenant_ids` (every tenant when None), each isolated from the others."""
+    ids = list(tenant_ids) if tenant_ids is not None else deps.repository.list_tenant_ids()
+    results = []
+    for tenant_id in ids:
+        try:
+            results.append(run_weekly_sync(deps, tenant_id, dry_run=dry_run))
+        except Exception as error:  # isolate tenants: reported, logged, counted
+            logger.exception("weekly sync failed for a tenant", extra={"tenant_id": tenant_id})
+            results.append(
+                {"kind": WEEKLY, "tenant_id": tenant_id, "status": "failed", "error": str(error)}
+            )
+    summary = _summary(WEEKLY, results)
+    deps.metrics.count("WeeklySyncTenantsFailed", summary["failed"])
+    return summary
+
+
+def continue_weekly_sync(deps: SyncDependencies, command: WeeklySyncStep) -> dict[str, Any] | None:
+    """One queued step of a weekly run; a step that is not the cursor's next one (a duplicate
+    delivery, or a run replaced by a newer one) does nothing."""
+    repo = deps.repository
+    stored = repo.get_sync_item(command.tenant_id, WEEKLY_CURSOR)
+    if stored is None:
+        return None
+    state = WeeklyState.model_validate(stored)
+    if state.run_id != command.run_id or state.step != command.step or state.phase == "done":
+        logger.info(
+            "weekly sync step skipped (not the run's next step)",
+            extra={"tenant_id": command.tenant_id, "run_id": command.run_id, "step": command.step},
+        )
+        return None
+    tenant = repo.get_tenant(command.tenant_id)
+    api_key = (
+        deps.secrets.kisi_api_key(command.tenant_id, hint=tenant.kisi_key_hint) if tenant else None
+    )
+    if tenant is None or api_key is None or not tenant.kisi_connected:
+        return _weekly_end(deps, state, "failed", "kisi_not_connected", record=True)
+    return _advance(deps, tenant, api_key, state, deps.step_budget)
+
+
+def _groups_of(tenant: Tenant, plans: Iterable[Plan]) -> list[int]:
+    """Every group the tenant's access lives in: its default and each plan's (with or without
+    24-hour access: a plan that lost it may still have members to remove)."""
+    groups = {tenant.kisi_group_id} | {plan.kisi_group_id for plan in plans}
+    return sorted(group for group in groups if group is not None)
+
+
+class _Observations:
+    """What the listing showed: in memory for this invocation, in the table between them."""
+
+    def __init__(self, deps: SyncDependencies, state: WeeklyState) -> None:
+        self._deps = deps
+        self._state = state
+        self._listed_here_from_start = state.group_index == 0 and state.offset == 0
+        self.grants: list[ObservedGrant] = []
+
+    def add_page(self, group_id: int, offset: int, grants: list[ObservedGrant]) -> None:
+        self.grants += grants
+        if not self._state.dry_run:
+            self._deps.repository.put_weekly_observations(
+                self._state.tenant_id,
+                self._state.run_id,
+                f"{group_id}#{offset:06d}",
+                [grant.model_dump(mode="json") for grant in grants],
+            )
+
+    def all(self) -> list[ObservedGrant]:
+        if self._listed_here_from_start or self._state.dry_run:
+            grants = self.grants
+        else:
+            stored = self._deps.repository.weekly_observations(
+                self._state.tenant_id, self._state.run_id
+            )
+            grants = [ObservedGrant.model_validate(item) for item in stored]
+        # Assignments added or removed while listing shift Kisi's offsets: one may be seen twice.
+        return list({grant.assignment_id: grant for grant in grants}.values())
+
+
+def _advance(
+    deps: SyncDependencies, tenant: Tenant, api_key: str, state: WeeklyState, budget: WeeklyBudget
+) -> dict[str, Any]:
+    """Do up to `budget` of the run, save where it stopped and queue the next step (or finish)."""
+    kisi = deps.kisi_for(tenant, api_key)
+    calls_before = kisi.total_requests
+    observations = _Observations(deps, state)
+    try:
+        finished = _list_pages(kisi, state, budget.pages, observations) and _diff_members(
+            deps, tenant, state, budget.members, observations
+        )
+    except (KisiInvalidCredentials, KisiForbidden):
+        state.kisi_calls += kisi.total_requests - calls_before
+        if not state.dry_run:
+            deps.repository.update_tenant(
+                tenant.tenant_id,
+                {
+                    "connection_state": ConnectionState.INVALID_CREDENTIALS.value,
+                    "connection_checked_at": utc_iso(deps.clock()),
+                },
+            )
+        deps.metrics.count("SyncCredentialsInvalid")
+        return _weekly_end(deps, state, "failed", "credentials_invalid", record=not state.dry_run)
+    except (KisiRateLimited, KisiUnavailable) as error:
+        state.kisi_calls += kisi.total_requests - calls_before
+        if state.dry_run:
+            return _weekly_end(deps, state, "failed", f"kisi_unavailable: {error}", record=False)
+        # Hand the rest to the queue: it resumes at the page that failed.
+        logger.warning(
+            "weekly sync paused on a Kisi fault",
+            extra={"tenant_id": tenant.tenant_id, "error": str(error)},
+        )
+        finished = False
+    else:
+        state.kisi_calls += kisi.total_requests - calls_before
+    if finished:
+        return _weekly_end(deps, state, "succeeded", None, record=not state.dry_run)
+    state.step += 1
+    deps.repository.put_sync_item(tenant.tenant_id, WEEKLY_CURSOR, state.model_dump(mode="json"))
+    step = WeeklySyncStep(tenant_id=tenant.tenant_id, run_id=state.run_id, step=state.step)
+    deps.queue.send([QueuedCommand(step, tenant.message_group_id)])
+    return state.result()
+
+
+def _list_pages(
+    kisi: SyncKisi, state: WeeklyState, max_pages: int, observations: _Observations
+) -> bool:
+    """List group pages until every group is read (True) or `max_pages` were read (False)."""
+    pages = 0
+    while state.phase == "list":
+        if state.group_index >= len(state.groups):
+            state.phase = "diff"
+            break
+        if pages >= max_pages:
+            return False
+        group_id = state.groups[state.group_index]
+        assignments, following = kisi.group_assignments_page(group_id, state.offset)
+        pages += 1
+        grants = [grant for a in assignments if (grant := observed_grant(a)) is not None]
+        observations.add_page(group_id, state.offset, grants)
+        state.assignments_listed += len(grants)
+        if following is not None and following <= MAX_OFFSET:
+            state.offset = following
+            continue
+        if following is None:
+            state.complete_groups.append(group_id)
+        else:
+            # Kisi serves no offset past 20,000: the rest of this group cannot be read, so
+            # nothing in it is reported missing (only what was seen is compared).
+            logger.warning(
+                "Kisi group too large to list completely",
+                extra={"tenant_id": state.tenant_id, "group_id": group_id},
+            )
+            state.truncated_groups.append(group_id)
+        state.group_index += 1
+        state.offset = 0
+    return True
+
+
+def _diff_members(
+    deps: SyncDependencies,
+    tenant: Tenant,
+    state: WeeklyState,
+    max_members: int,
+    observations: _Observations,
+) -> bool:
+    """Compare members page by page with what was listed; queue a repair per drifted member.
+    True when every member was compared."""
+    repo = deps.repository
+    grants = observations.all()
+    by_email = index_by_email(grants)
+    user_ids = {grant.email: grant.user_id for grant in grants if grant.user_id is not None}
+    # Groups read to the end are compared fully; truncated ones only for what was seen.
+    listed = frozenset(state.complete_groups)
+    seen_groups = listed | frozenset(state.truncated_groups)
+    plans = {stored.plan.plan_id: stored.plan for stored in repo.list_plans(tenant.tenant_id)}
+    now = deps.clock()
+    done = 0
+    while state.phase == "diff":
+        if done >= max_members:
+            return False
+        page_size = min(MEMBER_PAGE_SIZE, max_members - done)
+        members, cursor = repo.members_page(tenant.tenant_id, state.member_cursor, page_size)
+        commands: list[QueuedCommand] = []
+        for member in members:
+            plan = plans.get(member.plan_id) if member.plan_id else None
+            decision = decide_membership_access(member, plan, tenant.kisi_group_id, now)
+            emails = managed_emails(member, decision)
+            state.managed_assignments += sum(
+                1 for email in emails for g in by_email.get(email, ()) if g.group_id in seen_groups
+            )
+            drifts = [
+                drift
+                for drift in member_drift(member.member_id, decision, emails, by_email, seen_groups)
+                if drift.kind is not DriftKind.MISSING_GRANT or drift.group_id in listed
+            ]
+            if not drifts:
+                continue
+            _count_drift(state, drifts)
+            observed = observation_for(emails, by_email, user_ids, seen_groups, state.started_at)
+            command = ConvergeMember(
+                tenant_id=tenant.tenant_id,
+                member_id=member.member_id,
+                cause=f"weekly-{state.run_id}",
+                observed=observed,
+            )
+            commands.append(QueuedCommand(command, tenant.message_group_id))
+        if not state.dry_run:
+            deps.queue.send(commands)
+            state.commands_enqueued += len(commands)
+        state.members_checked += len(members)
+        done += len(members)
+        state.member_cursor = cursor
+        if cursor is None:
+            state.phase = "done"
+        elif not state.dry_run:
+            # Saved after the page's commands were sent: a crash repeats at most this page,
+            # whose commands SQS deduplicates (same body) and the worker finds already done.
+            repo.put_sync_item(tenant.tenant_id, WEEKLY_CURSOR, state.model_dump(mode="json"))
+    return True
+
+
+def _count_drift(state: WeeklyState, drifts: list[Drift]) -> None:
+    for drift in drifts:
+        state.drift[drift.kind.value] += 1
+        if len(state.drift_report) < DRIFT_REPORT_LIMIT:
+            state.drift_report.append(drift.report())
+        else:
+            state.drift_report_truncated = True
+
+
+def _weekly_end(
+    deps: SyncDependencies, state: WeeklyState, status: str, error: str | None, *, record: bool
+) -> dict[str, Any]:
+    state.phase = "done"
+    state.status = status
+    state.error = error
+    state.finished_at = deps.clock()
+    result = state.result()
+    if record:
+        repo = deps.repository
+        stored = {**result, "drift_report": result["drift_report"][:STORED_DRIFT_LIMIT]}
+        stored["drift_report_truncated"] = len(result["drift_report"]) > STORED_DRIFT_LIMIT or bool(
+            result["drift_report_truncated"]
+        )
+        repo.put_sync_item(state.tenant_id, WEEKLY, stored)
+        repo.put_sync_item(state.tenant_id, WEEKLY_CURSOR, state.model_dump(mode="json"))
+    for kind, count in state.drift.items():
+        deps.metrics.count(f"WeeklyDrift_{kind}", count)
+    deps.metrics.count("SyncCommandsEnqueued", state.commands_enqueued)
+    deps.metrics.count("SyncKisiCalls", state.kisi_calls)
+    deps.metrics.count("SyncMembersChecked", state.members_checked)
+    logger.info(
+        "weekly sync finished",
+        extra={
+            "tenant_id": state.tenant_id,
+            "status": status,
+            "drift": state.drift,
+            "kisi_calls": state.kisi_calls,
+        },
+    )
+    return result

@@ -1,0 +1,542 @@
+"""The Unlock API: a player lists the doors of a reservation and opens one through Kisi.
+
+The decision is `reservation_policy`'s; this module reads its facts, calls Kisi, answers, audits
+and counts. An unlock reads everything in one BatchGetItem (tenant, reservation, lock and the
+player's recent unlock of that door), so a warm function makes exactly one DynamoDB round trip
+before the Kisi call; the tenant's Kisi key and client are cached across warm invocations.
+
+A successful unlock is remembered for `dedupe_seconds`: a client retry of the same unlock (same
+tenant, reservation, player and door) within that time is answered from it, without opening the
+door again. Refusals and Kisi failures are not remembered, so the player can try again at once.
+Every attempt, allowed or refused, is audited with its reason and counted (no tenant dimension).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+import httpx
+from pydantic import TypeAdapter, ValidationError
+
+from access_core.domain.caller import Caller, caller_from_claims
+from access_core.domain.events import MAX_ID_LENGTH, PlatformId, utc_iso
+from access_core.domain.model import ConnectionState, Lock, Tenant
+from access_core.domain.ports import Clock, MetricsSink, SecretStore
+from access_core.http.responses import ServiceResponse, error_response
+from access_core.infrastructure.repository import AuditEntry, RecentUnlock, UnlockFacts
+from access_core.reservations.policy import (
+    WINDOW_REASONS,
+    AccessWindow,
+    ReservationDecision,
+    ReservationReason,
+    decide_reservation_access,
+    decide_unlock,
+    usable_doors,
+)
+from access_core.unlock.models import (
+    AccessWindowView,
+    DoorsResponse,
+    DoorView,
+    Refusal,
+    UnlockResponse,
+    WindowView,
+)
+from kisi_client import KisiClient, KisiError, RetryPolicy, UnlockFailureReason
+
+logger = logging.getLogger(__name__)
+
+# A person waits at the door: one retry, only when Kisi provably did not act (a 429 whose
+# Retry-After fits, a connection that never opened), all within 2 s.
+UNLOCK_KISI_RETRY_POLICY = RetryPolicy(max_attempts=2, max_total_wait=2.0)
+# Well under the function's 10 s timeout even with the one retry (a connection that never
+# opened, then a slow answer), so a slow Kisi is answered and audited, not cut off.
+UNLOCK_KISI_TIMEOUT = httpx.Timeout(4.0, connect=1.5)
+RETRY_DEDUPE_SECONDS = 5.0
+# A tenant's Kisi key is read from SSM at most this long ago (and again at once when the tenant's
+# connection changes: a new key, a disconnect).
+KISI_KEY_MAX_AGE_SECONDS = 300.0
+KISI_UNAVAILABLE_RETRY_AFTER_SECONDS = 5
+KISI_RATE_LIMITED_RETRY_AFTER_SECONDS = 1
+
+
+class UnlockKisi(Protocol):
+    """The one Kisi call an unlock makes (structurally, a `KisiClient`)."""
+
+    def unlock(self, lock_id: int) -> str: ...
+
+
+class UnlockStore(Protocol):
+    """The storage an unlock uses (structurally, a `BridgeRepository`)."""
+
+    def get_unlock_facts(
+        self, tenant_id: str, reservation_id: str, player_id: str, lock_id: int | None
+    ) -> UnlockFacts: ...
+
+    def list_locks(self, tenant_id: str) -> list[Lock]: ...
+
+    def record_unlock(
+        self,
+        tenant_id: str,
+        reservation_id: str,
+        player_id: str,
+        lock_id: int,
+        unlock: RecentUnlock,
+        audit: AuditEntry,
+    ) -> bool: ...
+
+    def put_audit(self, entries: Sequence[AuditEntry]) -> None: ...
+
+    def update_tenant(self, tenant_id: str, changes: Mapping[str, Any]) -> None: ...
+
+
+# (tenant, its api key) -> a Kisi client for that key
+UnlockKisiFactory = Callable[[Tenant, str], UnlockKisi]
+
+
+@dataclass
+class _CachedClient:
+    connection: tuple[Any, ...]
+    loaded_at: float
+    client: UnlockKisi
+
+
+class TenantKisiClients:
+    """Each tenant's Kisi client, built from its key in the secret store and reused across warm
+    invocations. The key is read again when it is older than `max_age_seconds`, and at once when
+    the tenant's connection changed (a new key or identity is recorded in the tenant item, which
+    every unlock reads anyway), so a replaced key is never used after the admin saved the new one.
+    The secret store given here should not cache on its own (max age 0): this is the cache."""
+
+    def __init__(
+        self,
+        secrets: SecretStore,
+        factory: UnlockKisiFactory,
+        *,
+        max_age_seconds: float = KISI_KEY_MAX_AGE_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._secrets = secrets
+        self._factory = factory
+        self._max_age = max_age_seconds
+        self._monotonic = monotonic
+        self._clients: dict[str, _CachedClient] = {}
+
+    def __repr__(self) -> str:
+        return f"TenantKisiClients(tenants={sorted(self._clients)!r})"
+
+    def client_for(self, tenant: Tenant) -> UnlockKisi | None:
+        """The tenant's client; None when it has no key (not connected)."""
+        connection = (
+            tenant.connection_state,
+            tenant.connection_checked_at,
+            tenant.kisi_identity,
+            tenant.kisi_key_hint,
+        )
+        cached = self._clients.get(tenant.tenant_id)
+        now = self._monotonic()
+        if (
+            cached is not None
+            and cached.connection == connection
+            and now - cached.loaded_at < self._max_age
+        ):
+            return cached.client
+        self._clients.pop(tenant.tenant_id, None)
+        api_key = self._secrets.kisi_api_key(tenant.tenant_id)
+        if api_key is None:
+            return None
+        client = self._factory(tenant, api_key)
+        self._clients[tenant.tenant_id] = _CachedClient(connection, now, client)
+        return client
+
+    def forget(self, tenant_id: str) -> None:
+        self._clients.pop(tenant_id, None)
+
+
+def unlock_kisi_client(
+    tenant: Tenant, api_key: str, base_url: str, integration_contact: str | None
+) -> KisiClient:
+    """The tenant's client for unlocks: short timeout and retries (a person waits), paced on the
+    tenant's Kisi identity like the worker (4 requests/s, which leaves Kisi's fifth for unlocks
+    made from other processes); in one process both share that identity's pacer."""
+    return KisiClient(
+        api_key,
+        base_url=base_url,
+        integration_contact=integration_contact or None,
+        timeout=UNLOCK_KISI_TIMEOUT,
+        retry=UNLOCK_KISI_RETRY_POLICY,
+        pacer_key=tenant.kisi_identity,
+    )
+
+
+@dataclass(frozen=True)
+class UnlockDependencies:
+    store: UnlockStore
+    kisi: TenantKisiClients
+    metrics: MetricsSink
+    clock: Clock
+    dedupe_seconds: float = field(default=RETRY_DEDUPE_SECONDS)
+
+
+# ---- who may call -----------------------------------------------------------------------------
+
+
+_PLATFORM_ID: TypeAdapter[str] = TypeAdapter(PlatformId)
+
+
+def authorize(claims: Mapping[str, Any] | None) -> Caller | ServiceResponse:
+    """The player (the token's subject) and their tenant (its claim), or 401. Both become parts
+    of DynamoDB keys, so they must be platform ids (a reservation lists players by such ids)."""
+    caller = caller_from_claims(claims)
+    if caller is None:
+        return error_response(
+            401, "unauthorized", "A token with a subject and a tenant claim is required."
+        )
+    try:
+        _PLATFORM_ID.validate_python(caller.subject)
+        _PLATFORM_ID.validate_python(caller.tenant_id)
+    except ValidationError:
+        return error_response(
+            401,
+            "unauthorized",
+            "The token's subject and tenant claim must be ids of at most "
+            f"{MAX_ID_LENGTH} letters, digits or . _ : @ -.",
+        )
+    return caller
+
+
+# ---- answers ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt came to: the answer, and its audit action and detail."""
+
+    response: ServiceResponse
+    code: str
+    action: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def refusal_for(
+    decision: ReservationDecision, reservation_id: str, lock_id: int | None
+) -> ServiceResponse:
+    """The answer to a refused decision. A reservation that is not this player's (missing,
+    another tenant's, another player's) gets the same 404, so its existence never leaks."""
+    reason = decision.reason
+    window = decision.window
+    match reason:
+        case ReservationReason.TENANT_UNKNOWN | ReservationReason.DOOR_ACCESS_DISABLED:
+            return error_response(
+                403,
+                "door_access_disabled",
+                "This club does not offer door access with bookings.",
+            )
+        case ReservationReason.KISI_NOT_CONNECTED:
+            return error_response(
+                503,
+                "kisi_not_connected",
+                "The club's door system is not connected right now; ask the front desk.",
+            )
+        case ReservationReason.RESERVATION_NOT_FOUND | ReservationReason.PLAYER_NOT_ON_RESERVATION:
+            return error_response(
+                404, "reservation_not_found", f"You have no reservation {reservation_id!r} here."
+            )
+        case ReservationReason.RESERVATION_CANCELLED:
+            return error_response(
+                409, "reservation_cancelled", "This reservation was cancelled: no door opens."
+            )
+        case ReservationReason.WINDOW_NOT_OPEN | ReservationReason.WINDOW_CLOSED:
+            assert window is not None
+            return error_response(
+                403, reason.value, _window_message(reason, window), **_window_fields(window)
+            )
+        case (
+            ReservationReason.LOCK_UNKNOWN
+            | ReservationReason.LOCK_DISABLED
+            | ReservationReason.LOCK_MISSING_IN_KISI
+        ):
+            return error_response(
+                404,
+                "door_not_found",
+                f"Door {lock_id} is not one players can open at this club.",
+            )
+        case ReservationReason.ALLOWED:
+            raise ValueError("an allowed decision is not a refusal")
+
+
+def _window_message(reason: ReservationReason, window: AccessWindow) -> str:
+    if reason is ReservationReason.WINDOW_NOT_OPEN:
+        return (
+            f"Too early: the doors open at {_shown(window.opens_at)} "
+            f"and close at {_shown(window.closes_at)}."
+        )
+    return f"This reservation ended at {_shown(window.closes_at)}."
+
+
+def _shown(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _window_fields(window: AccessWindow) -> dict[str, str]:
+    """The window's times as the models serialise them (the app localises them)."""
+    view = WindowView(opens_at=window.opens_at, closes_at=window.closes_at).model_dump(mode="json")
+    return {"window_opens_at": view["opens_at"], "window_closes_at": view["closes_at"]}
+
+
+def _retry_later(status: int, error: str, message: str, seconds: float) -> ServiceResponse:
+    whole = max(1, math.ceil(seconds))
+    response = error_response(status, error, message, retry_after_seconds=whole)
+    response.headers["Retry-After"] = str(whole)
+    return response
+
+
+_KISI_REFUSED = frozenset(
+    {
+        UnlockFailureReason.DENIED,
+        UnlockFailureReason.DISABLED,
+        UnlockFailureReason.SCHEDULE,
+        UnlockFailureReason.NOT_YET_VALID,
+        UnlockFailureReason.EXPIRED,
+    }
+)
+
+
+def _kisi_failure(error: KisiError) -> ServiceResponse:
+    """Kisi's answer to the unlock, in terms the app can show. Never contains the key."""
+    reason = error.unlock_failure_reason
+    if reason is UnlockFailureReason.LOCKED_DOWN:
+        return error_response(
+            423, "door_locked_down", "The door is locked down in Kisi: it cannot be opened now."
+        )
+    if reason in (UnlockFailureReason.LOCK_OFFLINE, UnlockFailureReason.DEVICE_UNAVAILABLE):
+        return error_response(
+            503, "door_offline", "The door's lock is offline: try another door or the front desk."
+        )
+    if reason is UnlockFailureReason.RATE_LIMITED:
+        return _retry_later(
+            429,
+            "kisi_rate_limited",
+            "The club's door system is busy: try again in a moment.",
+            error.retry_after or KISI_RATE_LIMITED_RETRY_AFTER_SECONDS,
+        )
+    if reason is UnlockFailureReason.KISI_UNAVAILABLE:
+        maybe = " The door may have opened." if error.possibly_executed else ""
+        return _retry_later(
+            503,
+            "kisi_unavailable",
+            f"Kisi, the door system, did not answer.{maybe} Try again in a few seconds.",
+            error.retry_after or KISI_UNAVAILABLE_RETRY_AFTER_SECONDS,
+        )
+    if reason is UnlockFailureReason.INVALID_CREDENTIALS:
+        return error_response(
+            503,
+            "kisi_credentials_invalid",
+            "Kisi refused the club's key: door access is unavailable until the club "
+            "reconnects Kisi. Ask the front desk.",
+        )
+    if reason in _KISI_REFUSED:
+        return error_response(
+            403,
+            "kisi_access_denied",
+            "Kisi refused to open this door for the club's account (access or schedule); "
+            "ask the front desk.",
+        )
+    if reason is UnlockFailureReason.DOOR_NOT_FOUND:
+        return error_response(404, "door_not_found", "Kisi no longer has this door.")
+    return error_response(502, "kisi_error", "Kisi answered in an unexpected way; try again.")
+
+
+def metric_name(code: str) -> str:
+    """`window_not_open` -> `UnlockWindowNotOpen`."""
+    return "Unlock" + "".join(part.capitalize() for part in code.split("_"))
+
+
+# ---- list the doors ---------------------------------------------------------------------------
+
+
+def list_doors(caller: Caller, reservation_id: str, deps: UnlockDependencies) -> ServiceResponse:
+    """The doors of the reservation and its window. Outside the window the doors are still
+    listed (200) with `unlock_allowed: false` and why; refusals about the club or the
+    reservation answer as an unlock would. Two reads (the facts, then the locks), no audit."""
+    now = deps.clock()
+    facts = deps.store.get_unlock_facts(caller.tenant_id, reservation_id, caller.subject, None)
+    decision = decide_reservation_access(facts.tenant, facts.reservation, caller.subject, now)
+    if not decision.allowed and decision.reason not in WINDOW_REASONS:
+        response = refusal_for(decision, reservation_id, None)
+        deps.metrics.count(metric_name(f"doors_{response.body['error']}"))
+        return response
+    reservation = facts.reservation
+    window = decision.window
+    assert reservation is not None
+    assert window is not None
+    doors = usable_doors(deps.store.list_locks(caller.tenant_id))
+    refusal = None
+    if not decision.allowed:
+        refused = refusal_for(decision, reservation_id, None).body
+        refusal = Refusal(error=refused["error"], message=refused["message"])
+    view = DoorsResponse(
+        reservation_id=reservation_id,
+        court=reservation.court,
+        start=reservation.start,
+        end=reservation.end,
+        window=AccessWindowView(
+            opens_at=window.opens_at, closes_at=window.closes_at, open_now=window.contains(now)
+        ),
+        unlock_allowed=decision.allowed,
+        refusal=refusal,
+        doors=[DoorView.of(lock) for lock in doors],
+    )
+    deps.metrics.count("UnlockDoorsListed")
+    return ServiceResponse(200, view.model_dump(mode="json"))
+
+
+# ---- unlock a door ----------------------------------------------------------------------------
+
+
+def unlock_door(
+    caller: Caller, reservation_id: str, lock_id: int, deps: UnlockDependencies
+) -> ServiceResponse:
+    """Open the door if the policy allows it now. One BatchGetItem, then (unless refused or a
+    retry of a recent success) the Kisi call, then one write (the audit entry, with the recent
+    unlock record after a success)."""
+    tenant_id, player_id = caller.tenant_id, caller.subject
+    now = deps.clock()
+    facts = deps.store.get_unlock_facts(tenant_id, reservation_id, player_id, lock_id)
+    decision = decide_unlock(facts.tenant, facts.reservation, player_id, lock_id, facts.lock, now)
+    base = {
+        "reservation_id": reservation_id,
+        "player_id": player_id,
+        "lock_id": lock_id,
+        "reason": decision.reason.value,
+    }
+    if not decision.allowed:
+        response = refusal_for(decision, reservation_id, lock_id)
+        outcome = Outcome(response, response.body["error"], "unlock.refused", base)
+        return _finish(caller, outcome, deps)
+    assert facts.tenant is not None
+    assert facts.lock is not None
+    tenant, lock = facts.tenant, facts.lock
+    recent = facts.recent_unlock
+    if recent is not None and now < recent.deduplicate_until:
+        answer = _opened(reservation_id, lock, recent.unlocked_at, deduplicated=True)
+        detail = {**base, "unlocked_at": utc_iso(recent.unlocked_at)}
+        outcome = Outcome(answer, "deduplicated", "unlock.deduplicated", detail)
+        return _finish(caller, outcome, deps)
+    kisi = deps.kisi.client_for(tenant)
+    if kisi is None:
+        response = refusal_for(
+            ReservationDecision(ReservationReason.KISI_NOT_CONNECTED), reservation_id, lock_id
+        )
+        detail = {**base, "reason": "kisi_key_missing"}
+        outcome = Outcome(response, "kisi_not_connected", "unlock.refused", detail)
+        return _finish(caller, outcome, deps)
+    try:
+        kisi.unlock(lock_id)
+    except KisiError as error:
+        return _kisi_failed(caller, tenant, error, base, deps)
+    unlocked_at = deps.clock()
+    recent = RecentUnlock(unlocked_at, unlocked_at + timedelta(seconds=deps.dedupe_seconds))
+    answer = _opened(reservation_id, lock, unlocked_at, deduplicated=False)
+    detail = {**base, "door_name": lock.name, "unlocked_at": utc_iso(unlocked_at)}
+    outcome = Outcome(answer, "opened", "unlock.opened", detail)
+    audit = _audit_entry(caller, outcome)
+    try:
+        deps.store.record_unlock(tenant_id, reservation_id, player_id, lock_id, recent, audit)
+    except Exception:
+        # The door is open: say so. Only the retry record and the audit entry are lost.
+        logger.exception(
+            "unlocked, but the recent unlock and its audit entry could not be stored",
+            extra={"tenant_id": tenant_id, "reservation_id": reservation_id, "lock_id": lock_id},
+        )
+        deps.metrics.count("UnlockNotRecorded")
+    return _finish(caller, outcome, deps, audited=True)
+
+
+def _kisi_failed(
+    caller: Caller,
+    tenant: Tenant,
+    error: KisiError,
+    base: dict[str, Any],
+    deps: UnlockDependencies,
+) -> ServiceResponse:
+    response = _kisi_failure(error)
+    detail = {
+        **base,
+        "reason": error.unlock_failure_reason.value,
+        "kisi_status": error.status_code,
+        "kisi_code": error.code,
+        "possibly_executed": error.possibly_executed,
+    }
+    if error.unlock_failure_reason is UnlockFailureReason.INVALID_CREDENTIALS:
+        # As the worker does: the tenant stops calling Kisi until an admin connects a new key.
+        deps.store.update_tenant(
+            tenant.tenant_id,
+            {
+                "connection_state": ConnectionState.INVALID_CREDENTIALS.value,
+                "connection_checked_at": utc_iso(deps.clock()),
+            },
+        )
+        deps.kisi.forget(tenant.tenant_id)
+    logger.warning(
+        "Kisi did not unlock",
+        extra={"tenant_id": tenant.tenant_id, "lock_id": base["lock_id"], "error": str(error)},
+    )
+    outcome = Outcome(response, response.body["error"], "unlock.failed", detail)
+    return _finish(caller, outcome, deps)
+
+
+def _opened(
+    reservation_id: str, lock: Lock, unlocked_at: datetime, *, deduplicated: bool
+) -> ServiceResponse:
+    message = f"{lock.name} is open." if not deduplicated else f"{lock.name} was just opened."
+    view = UnlockResponse(
+        reservation_id=reservation_id,
+        lock_id=lock.lock_id,
+        door_name=lock.name,
+        unlocked_at=unlocked_at,
+        deduplicated=deduplicated,
+        message=message,
+    )
+    return ServiceResponse(200, view.model_dump(mode="json"))
+
+
+def _audit_entry(caller: Caller, outcome: Outcome) -> AuditEntry:
+    return AuditEntry(
+        tenant_id=caller.tenant_id,
+        action=outcome.action,
+        subject=f"reservation:{outcome.detail['reservation_id']}",
+        detail={
+            **outcome.detail,
+            "status": outcome.response.status_code,
+            "code": outcome.code,
+        },
+        actor=f"player:{caller.subject}",
+    )
+
+
+def _finish(
+    caller: Caller, outcome: Outcome, deps: UnlockDependencies, *, audited: bool = False
+) -> ServiceResponse:
+    """Audit (unless already written with the recent unlock), count and log the attempt."""
+    if not audited:
+        deps.store.put_audit([_audit_entry(caller, outcome)])
+    deps.metrics.count("UnlockAttempts")
+    deps.metrics.count(metric_name(outcome.code))
+    logger.info(
+        "unlock attempt",
+        extra={
+            "tenant_id": caller.tenant_id,
+            "reservation_id": outcome.detail["reservation_id"],
+            "lock_id": outcome.detail["lock_id"],
+            "outcome": outcome.code,
+            "reason": outcome.detail["reason"],
+            "status": outcome.response.status_code,
+        },
+    )
+    return outcome.response
