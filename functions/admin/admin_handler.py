@@ -33,6 +33,7 @@ from access_core.admin.models import (
     WebhookSecretResponse,
 )
 from access_core.domain.events import MAX_ID_LENGTH
+from access_core.http import events as http_events
 from access_core.http.api import (
     BODY_ERROR_DESCRIPTIONS,
     ResponseDocs,
@@ -77,7 +78,7 @@ documented = ResponseDocs(ApiError, ERROR_DESCRIPTIONS, frozenset({401, 403, 404
 
 
 def answer(response: ServiceResponse) -> Response[dict[str, Any]]:
-    return runtime.api_response(response)
+    return http_events.api_response(response)
 
 
 # ---- who may call: every route, including unknown ones ----------------------------------------

@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from access_core import bootstrap as runtime
 from access_core.domain.events import MAX_ID_LENGTH
+from access_core.http import events as http_events
 from access_core.http.api import (
     ResponseDocs,
     authorize_every_request,
@@ -78,7 +79,7 @@ LockId = Annotated[int, Path(description="The Kisi lock id (from GET .../doors)"
 
 
 def answer(response: ServiceResponse) -> Response[dict[str, Any]]:
-    return runtime.api_response(response)
+    return http_events.api_response(response)
 
 
 caller = authorize_every_request(app, lambda claims, _path: service.authorize(claims))

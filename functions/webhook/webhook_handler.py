@@ -10,6 +10,7 @@ from aws_lambda_powertools.logging.utils import copy_config_to_registered_logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from access_core import bootstrap as runtime
+from access_core.http import events as http_events
 from access_core.ingest.service import WebhookRequest, receive_webhook
 
 logger = Logger()
@@ -25,10 +26,10 @@ def post_webhook(platform: str, tenant_id: str) -> Response[dict[str, Any]]:
     request = WebhookRequest(
         platform=platform,
         tenant_id=tenant_id,
-        headers=runtime.lower_case_headers(event),
-        body=runtime.raw_body(event),
+        headers=http_events.lower_case_headers(event),
+        body=http_events.raw_body(event),
     )
-    return runtime.api_response(receive_webhook(request, runtime.webhook_dependencies()))
+    return http_events.api_response(receive_webhook(request, runtime.webhook_dependencies()))
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -5,7 +5,7 @@ answer, every Kisi outcome, the retry dedupe, the key cache, audit and metrics."
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,10 +19,10 @@ from access_core.domain.events import ReservationStatus
 from access_core.domain.model import ConnectionState, Lock, Reservation, Tenant
 from access_core.http.responses import ServiceResponse
 from access_core.infrastructure.repository import AuditEntry, RecentUnlock, UnlockFacts
+from access_core.kisi.gateway import UNLOCK_PROFILE
 from access_core.reservations.policy import ReservationDecision, ReservationReason
 from access_core.unlock.service import (
     RETRY_DEDUPE_SECONDS,
-    UNLOCK_KISI_RETRY_POLICY,
     TenantKisiClients,
     UnlockDependencies,
     UnlockKisi,
@@ -69,7 +69,7 @@ class FakeStore:
     locks: dict[int, Lock]
     recent: dict[tuple[str, str, int], RecentUnlock] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
-    tenant_changes: list[Mapping[str, Any]] = field(default_factory=list)
+    invalid_credentials_marked: list[tuple[str, datetime]] = field(default_factory=list)
 
     def get_unlock_facts(
         self, tenant_id: str, reservation_id: str, player_id: str, lock_id: int | None
@@ -107,9 +107,9 @@ class FakeStore:
         self.log.append("store.put_audit")
         self.audit.extend(entries)
 
-    def update_tenant(self, tenant_id: str, changes: Mapping[str, Any]) -> None:
-        self.log.append("store.update_tenant")
-        self.tenant_changes.append(changes)
+    def mark_kisi_credentials_invalid(self, tenant_id: str, checked_at: datetime) -> None:
+        self.log.append("store.mark_kisi_credentials_invalid")
+        self.invalid_credentials_marked.append((tenant_id, checked_at))
 
     @property
     def round_trips(self) -> int:
@@ -472,8 +472,7 @@ def test_kisi_unavailable_after_sending_says_the_door_may_have_opened(world: Wor
 def test_a_refused_key_marks_the_tenant_and_drops_the_cached_client(world: World) -> None:
     world.kisi.failure = KisiInvalidCredentials("bad key", status_code=401)
     world.unlock()
-    [changes] = world.store.tenant_changes
-    assert changes["connection_state"] == "invalid_credentials"
+    assert world.store.invalid_credentials_marked == [(TENANT, world.clock.now)]
     world.kisi.failure = None
     world.unlock()
     assert world.log.count("ssm.kisi_api_key") == 2, "the key is read again after a 401"
@@ -580,8 +579,8 @@ def test_unlock_client_is_paced_on_the_tenants_kisi_identity() -> None:
     client = unlock_kisi_client(tenant, API_KEY, "http://kisi.invalid", "")
     assert client.pacer_key == "kisi-user:77"
     assert API_KEY not in repr(client)
-    assert UNLOCK_KISI_RETRY_POLICY.max_attempts == 2
-    assert UNLOCK_KISI_RETRY_POLICY.max_total_wait <= 2.0
+    assert UNLOCK_PROFILE.retry.max_attempts == 2
+    assert UNLOCK_PROFILE.retry.max_total_wait <= 2.0
 
 
 # ---- listing the doors -------------------------------------------------------------------------

@@ -7,7 +7,6 @@ when first called, so that a function's cold start imports only what that functi
 
 from __future__ import annotations
 
-import base64
 import os
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -16,11 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 from aws_lambda_powertools import Metrics
-from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
-from access_core.http.responses import ServiceResponse
 from access_core.infrastructure.config import settings
 from access_core.infrastructure.repository import BridgeRepository
 from access_core.infrastructure.sqs import SqsCommandQueue
@@ -130,26 +126,6 @@ def webhook_idempotency() -> PowertoolsIdempotencyGuard:
     )
     config = IdempotencyConfig(expires_after_seconds=WEBHOOK_IDEMPOTENCY_SECONDS)
     return PowertoolsIdempotencyGuard(persistence, config)
-
-
-def api_response(response: ServiceResponse) -> Response[dict[str, Any]]:
-    """A service's answer as the HTTP API's JSON response."""
-    return Response(
-        status_code=response.status_code,
-        content_type=content_types.APPLICATION_JSON,
-        body=response.body,
-        headers=response.headers or None,
-    )
-
-
-def raw_body(event: BaseProxyEvent) -> bytes:
-    """The request body exactly as sent (signatures are computed over these bytes)."""
-    body = event.body or ""
-    return base64.b64decode(body) if event.is_base64_encoded else body.encode()
-
-
-def lower_case_headers(event: BaseProxyEvent) -> dict[str, str]:
-    return {name.lower(): value for name, value in (event.headers or {}).items()}
 
 
 @cache
@@ -278,17 +254,17 @@ def command_dead_letter_depth() -> int | None:
 
 def admin_dependencies() -> AdminDependencies:
     """Built per invocation from the cached clients (cheap; nothing here holds state)."""
-    from access_core.admin.service import ADMIN_KISI_RETRY_POLICY, AdminDependencies
-    from kisi_client import KisiClient
+    from access_core.admin.service import AdminDependencies
+    from access_core.kisi.gateway import ADMIN_PROFILE, kisi_client
 
     config = settings()
 
     def kisi_for_key(api_key: str, pacer_key: str | None) -> KisiClient:
-        return KisiClient(
+        return kisi_client(
             api_key,
+            ADMIN_PROFILE,
             base_url=config.kisi_base_url,
-            integration_contact=config.kisi_integration_contact or None,
-            retry=ADMIN_KISI_RETRY_POLICY,
+            integration_contact=config.kisi_integration_contact,
             pacer_key=pacer_key,
         )
 

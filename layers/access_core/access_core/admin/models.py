@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from access_core.domain.errors import FieldProblem
 from access_core.domain.events import MembershipStatus, PlatformId
 from access_core.domain.model import (
     MAX_WINDOW_MINUTES,
@@ -45,12 +46,6 @@ def _unique[T](values: list[T], what: str) -> list[T]:
 
 
 # ---- errors -----------------------------------------------------------------------------------
-
-
-class FieldProblem(_Response):
-    field: str = Field(description="Where: body.plans.0.plan_id, query.dry_run, path.tenant_id")
-    message: str
-    type: str = Field(description="Machine-readable kind, e.g. missing, int_parsing")
 
 
 class ApiError(BaseModel):

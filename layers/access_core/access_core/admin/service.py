@@ -61,7 +61,6 @@ from kisi_client import (
     KisiIdentity,
     KisiInvalidCredentials,
     KisiNotFound,
-    RetryPolicy,
 )
 from kisi_client import Lock as KisiLock
 
@@ -71,7 +70,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # A person waits for the answer: two attempts within 3 s, then 503 ("try again").
-ADMIN_KISI_RETRY_POLICY = RetryPolicy(max_attempts=2, max_total_wait=3.0)
 KISI_RETRY_AFTER_SECONDS = 30
 KEY_HINT_LENGTH = 4
 ONE_MICROSECOND = timedelta(microseconds=1)
@@ -500,13 +498,7 @@ def sync_locks(tenant_id: str, caller: Caller, deps: AdminDependencies) -> Servi
     try:
         listed = list(deps.kisi_for_key(api_key, tenant.kisi_identity).iter_locks())
     except KisiInvalidCredentials:
-        repo.update_tenant(
-            tenant_id,
-            {
-                "connection_state": ConnectionState.INVALID_CREDENTIALS.value,
-                "connection_checked_at": utc_iso(deps.clock()),
-            },
-        )
+        repo.mark_kisi_credentials_invalid(tenant_id, deps.clock())
         return error_response(
             409,
             "kisi_credentials_invalid",

@@ -110,6 +110,19 @@ class Member(_Stored):
     version: int = Field(default=1, description="Bumped by every accepted platform change")
     kisi: MemberKisiState = Field(default_factory=MemberKisiState)
 
+    @property
+    def access_ends_at(self) -> datetime | None:
+        """When a granted member's access runs out by itself (the daily sync revokes it then).
+
+        Truncated to whole seconds, as written to Kisi's valid_until: access is granted strictly
+        before this instant and revoked from it on.
+        """
+        if self.deleted or self.status is not MembershipStatus.PENDING_CANCEL:
+            return None
+        if self.cancellation_at is None:
+            return None
+        return self.cancellation_at.replace(microsecond=0)
+
 
 class Reservation(_Stored):
     tenant_id: PlatformId

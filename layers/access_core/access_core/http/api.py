@@ -30,8 +30,8 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 from pydantic import BaseModel
 
-from access_core.bootstrap import api_response
 from access_core.domain.caller import Caller, claims_of
+from access_core.http.events import api_response
 from access_core.http.responses import ServiceResponse, error_response
 
 MAX_BODY_BYTES = 64 * 1024

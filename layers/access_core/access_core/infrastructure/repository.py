@@ -30,6 +30,7 @@ from access_core.domain.events import (
     utc_iso,
 )
 from access_core.domain.model import (
+    ConnectionState,
     KisiGrant,
     Lock,
     Member,
@@ -40,7 +41,6 @@ from access_core.domain.model import (
     Tenant,
 )
 from access_core.domain.ports import Clock
-from access_core.membership.policy import access_ends_at
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -293,10 +293,24 @@ class BridgeRepository:
             condition="attribute_exists(PK)",
         )
 
+    def record_connection_check(
+        self, tenant_id: str, state: ConnectionState, checked_at: datetime
+    ) -> None:
+        """What Kisi said of the tenant's key when it was last checked."""
+        self.update_tenant(
+            tenant_id,
+            {"connection_state": state.value, "connection_checked_at": utc_iso(checked_at)},
+        )
+
+    def mark_kisi_credentials_invalid(self, tenant_id: str, checked_at: datetime) -> None:
+        """Kisi refused the tenant's key: every function stops calling Kisi for the tenant until
+        an admin connects a new key."""
+        self.record_connection_check(tenant_id, ConnectionState.INVALID_CREDENTIALS, checked_at)
+
     # ---- platform writes (webhooks) ----------------------------------------------------------
 
     def upsert_member(self, tenant_id: str, event: MembershipUpserted) -> WriteOutcome:
-        ends_at = access_ends_at(_member_facts(tenant_id, event))
+        ends_at = _member_facts(tenant_id, event).access_ends_at
         # No email from the platform: the stored email (and name, unless one came) stay. They are
         # left out of the update, as setting None would remove them.
         contact = {"email": event.email, "name": event.name}
@@ -510,19 +524,6 @@ class BridgeRepository:
         items += [{"Put": {"TableName": self._table, "Item": self._audit_item(a)}} for a in audit]
         self.round_trips += 1
         self._client.transact_write_items(TransactItems=items)
-
-    def mark_member_pending(self, member: Member, error: str) -> None:
-        """Record a convergence that could not finish (Kisi unreachable): stays unsynced."""
-        update = _Update().set_all(
-            {
-                "last_error": error,
-                "sync_state": SyncState.FAILED.value,
-                "GSI3PK": tenant_pk(member.tenant_id) + "#UNSYNCED",
-                "GSI3SK": member.member_id,
-            }
-        )
-        key = {"PK": tenant_pk(member.tenant_id), "SK": f"MEMBER#{member.member_id}"}
-        self._update(key, update, condition="attribute_exists(PK)")
 
     # ---- audit -------------------------------------------------------------------------------
 

@@ -129,13 +129,6 @@ def decide_membership_access(
 
 
 def access_ends_at(member: Member) -> datetime | None:
-    """When a granted member's access runs out by itself (the daily sync revokes it then).
-
-    Truncated to whole seconds, as written to Kisi's valid_until: access is granted strictly
-    before this instant and revoked from it on.
-    """
-    if member.deleted or member.status is not MembershipStatus.PENDING_CANCEL:
-        return None
-    if member.cancellation_at is None:
-        return None
-    return member.cancellation_at.replace(microsecond=0)
+    """When a granted member's access runs out by itself: `Member.access_ends_at`, the one place
+    the rule lives (the store indexes it too)."""
+    return member.access_ends_at

@@ -231,13 +231,7 @@ def converge_member(
             else:
                 _revoke_grant(step, member, decision, kisi, progress)
     except KisiInvalidCredentials:
-        repo.update_tenant(
-            tenant_id,
-            {
-                "connection_state": ConnectionState.INVALID_CREDENTIALS.value,
-                "connection_checked_at": utc_iso(now),
-            },
-        )
+        repo.mark_kisi_credentials_invalid(tenant_id, now)
         logger.warning("Kisi rejected the tenant's API key", extra={"tenant_id": tenant_id})
         _finish(deps, member, progress, SyncState.FAILED, "credentials_invalid", kisi)
         return ConvergeResult.CREDENTIALS_INVALID

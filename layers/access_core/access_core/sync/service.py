@@ -201,10 +201,7 @@ def _daily_tenant(deps: SyncDependencies, tenant_id: str, *, dry_run: bool) -> d
     run.connection_state = state.value
     checked = not run.errors  # Kisi answered (either way)
     if not dry_run and checked:
-        repo.update_tenant(
-            tenant_id,
-            {"connection_state": state.value, "connection_checked_at": utc_iso(run.started)},
-        )
+        repo.record_connection_check(tenant_id, state, run.started)
     if state is ConnectionState.INVALID_CREDENTIALS:
         run.errors.append("credentials_invalid")
         deps.metrics.count("SyncCredentialsInvalid")
@@ -444,13 +441,7 @@ def _advance(
     except (KisiInvalidCredentials, KisiForbidden):
         state.kisi_calls += kisi.total_requests - calls_before
         if not state.dry_run:
-            deps.repository.update_tenant(
-                tenant.tenant_id,
-                {
-                    "connection_state": ConnectionState.INVALID_CREDENTIALS.value,
-                    "connection_checked_at": utc_iso(deps.clock()),
-                },
-            )
+            deps.repository.mark_kisi_credentials_invalid(tenant.tenant_id, deps.clock())
         deps.metrics.count("SyncCredentialsInvalid")
         return _weekly_end(deps, state, "failed", "credentials_invalid", record=not state.dry_run)
     except (KisiRateLimited, KisiUnavailable) as error:

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from access_core.admin.models import FieldProblem
+from access_core.domain.errors import FieldProblem
 from access_core.domain.events import ReservationStatus
 from access_core.domain.model import ConnectionState, Lock
 from access_core.reservations.policy import ReservationReason

@@ -21,15 +21,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-import httpx
 from pydantic import TypeAdapter, ValidationError
 
 from access_core.domain.caller import Caller, caller_from_claims
 from access_core.domain.events import MAX_ID_LENGTH, PlatformId, utc_iso
-from access_core.domain.model import ConnectionState, Lock, Tenant
+from access_core.domain.model import Lock, Tenant
 from access_core.domain.ports import Clock, MetricsSink, SecretStore
 from access_core.http.responses import ServiceResponse, error_response
 from access_core.infrastructure.repository import AuditEntry, RecentUnlock, UnlockFacts
+from access_core.kisi.gateway import UNLOCK_PROFILE, kisi_client
 from access_core.reservations.policy import (
     WINDOW_REASONS,
     AccessWindow,
@@ -47,16 +47,10 @@ from access_core.unlock.models import (
     UnlockResponse,
     WindowView,
 )
-from kisi_client import KisiClient, KisiError, RetryPolicy, UnlockFailureReason
+from kisi_client import KisiClient, KisiError, UnlockFailureReason
 
 logger = logging.getLogger(__name__)
 
-# A person waits at the door: one retry, only when Kisi provably did not act (a 429 whose
-# Retry-After fits, a connection that never opened), all within 2 s.
-UNLOCK_KISI_RETRY_POLICY = RetryPolicy(max_attempts=2, max_total_wait=2.0)
-# Well under the function's 10 s timeout even with the one retry (a connection that never
-# opened, then a slow answer), so a slow Kisi is answered and audited, not cut off.
-UNLOCK_KISI_TIMEOUT = httpx.Timeout(4.0, connect=1.5)
 RETRY_DEDUPE_SECONDS = 5.0
 # A tenant's Kisi key is read from SSM at most this long ago (and again at once when the tenant's
 # connection changes: a new key, a disconnect).
@@ -92,7 +86,7 @@ class UnlockStore(Protocol):
 
     def put_audit(self, entries: Sequence[AuditEntry]) -> None: ...
 
-    def update_tenant(self, tenant_id: str, changes: Mapping[str, Any]) -> None: ...
+    def mark_kisi_credentials_invalid(self, tenant_id: str, checked_at: datetime) -> None: ...
 
 
 # (tenant, its api key) -> a Kisi client for that key
@@ -161,15 +155,12 @@ class TenantKisiClients:
 def unlock_kisi_client(
     tenant: Tenant, api_key: str, base_url: str, integration_contact: str | None
 ) -> KisiClient:
-    """The tenant's client for unlocks: short timeout and retries (a person waits), paced on the
-    tenant's Kisi identity like the worker (4 requests/s, which leaves Kisi's fifth for unlocks
-    made from other processes); in one process both share that identity's pacer."""
-    return KisiClient(
+    """The tenant's client for unlocks (`kisi.gateway.UNLOCK_PROFILE`)."""
+    return kisi_client(
         api_key,
+        UNLOCK_PROFILE,
         base_url=base_url,
-        integration_contact=integration_contact or None,
-        timeout=UNLOCK_KISI_TIMEOUT,
-        retry=UNLOCK_KISI_RETRY_POLICY,
+        integration_contact=integration_contact,
         pacer_key=tenant.kisi_identity,
     )
 
@@ -475,13 +466,7 @@ def _kisi_failed(
     }
     if error.unlock_failure_reason is UnlockFailureReason.INVALID_CREDENTIALS:
         # As the worker does: the tenant stops calling Kisi until an admin connects a new key.
-        deps.store.update_tenant(
-            tenant.tenant_id,
-            {
-                "connection_state": ConnectionState.INVALID_CREDENTIALS.value,
-                "connection_checked_at": utc_iso(deps.clock()),
-            },
-        )
+        deps.store.mark_kisi_credentials_invalid(tenant.tenant_id, deps.clock())
         deps.kisi.forget(tenant.tenant_id)
     logger.warning(
         "Kisi did not unlock",

@@ -1,0 +1,32 @@
+"""The API Gateway side of an HTTP function: the request's raw body and headers, and a service's
+answer as the resolver's JSON response."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
+
+from access_core.http.responses import ServiceResponse
+
+
+def api_response(response: ServiceResponse) -> Response[dict[str, Any]]:
+    """A service's answer as the HTTP API's JSON response."""
+    return Response(
+        status_code=response.status_code,
+        content_type=content_types.APPLICATION_JSON,
+        body=response.body,
+        headers=response.headers or None,
+    )
+
+
+def raw_body(event: BaseProxyEvent) -> bytes:
+    """The request body exactly as sent (signatures are computed over these bytes)."""
+    body = event.body or ""
+    return base64.b64decode(body) if event.is_base64_encoded else body.encode()
+
+
+def lower_case_headers(event: BaseProxyEvent) -> dict[str, str]:
+    return {name.lower(): value for name, value in (event.headers or {}).items()}

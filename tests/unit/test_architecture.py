@@ -1,0 +1,136 @@
+"""The layering of access_core (docs/architecture.md): a package imports only packages below it.
+
+Read from the source with `ast`, so lazy imports inside functions count as much as top-level ones.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.unit
+
+ROOT = Path(__file__).resolve().parents[2]
+ACCESS_CORE = ROOT / "layers" / "access_core" / "access_core"
+
+# Top to bottom; packages on one row are independent of each other.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("bootstrap",),
+    ("http",),
+    ("admin",),
+    ("ingest", "sync", "unlock"),
+    ("membership", "reservations"),
+    ("kisi", "infrastructure"),
+    ("domain",),
+)
+
+# Imports that break the layering today, each with the reason it is still there. The list only
+# shrinks: an entry that no longer matches an import fails the test too.
+KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
+    ("admin", "http"): "services still answer ServiceResponse; domain errors are to replace it",
+    ("unlock", "http"): "services still answer ServiceResponse; domain errors are to replace it",
+    ("ingest", "http"): "services still answer ServiceResponse; domain errors are to replace it",
+}
+
+
+@dataclass(frozen=True)
+class Import:
+    module: str  # the importing file, relative to the package root
+    source: str  # its top-level package inside access_core
+    target: str  # the imported top-level package inside access_core
+    line: int
+
+
+def access_core_imports(package_root: Path) -> list[Import]:
+    """Every import of one access_core package by another, anywhere in a module."""
+    found: list[Import] = []
+    for path in sorted(package_root.rglob("*.py")):
+        relative = path.relative_to(package_root).with_suffix("").parts
+        if relative == ("__init__",):
+            continue
+        source = relative[0]
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if not isinstance(node, ast.Import | ast.ImportFrom):
+                continue
+            names: list[str] = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                if node.module == "access_core":
+                    names = [f"access_core.{alias.name}" for alias in node.names]
+                elif node.module.startswith("access_core."):
+                    names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names if a.name.startswith("access_core.")]
+            line = node.lineno
+            for name in names:
+                target = name.split(".")[1]
+                if target != source:
+                    found.append(Import("/".join(relative), source, target, line))
+    return found
+
+
+def upward_imports(
+    imports: list[Import], layers: tuple[tuple[str, ...], ...] = LAYERS
+) -> list[Import]:
+    """The imports of a package on the same row or a row above (and of an unknown package)."""
+    rank = {package: row for row, packages in enumerate(layers) for package in packages}
+    return [
+        found
+        for found in imports
+        if found.source not in rank
+        or found.target not in rank
+        or rank[found.target] <= rank[found.source]
+    ]
+
+
+def test_every_package_is_in_a_layer() -> None:
+    packages = {p.name for p in ACCESS_CORE.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    modules = {p.stem for p in ACCESS_CORE.glob("*.py") if p.stem != "__init__"}
+    layered = {package for row in LAYERS for package in row}
+    assert packages | modules == layered
+
+
+def test_packages_import_only_downward() -> None:
+    violations = [
+        f"{found.module}:{found.line} imports access_core.{found.target}"
+        for found in upward_imports(access_core_imports(ACCESS_CORE))
+        if (found.source, found.target) not in KNOWN_EXCEPTIONS
+    ]
+    assert violations == []
+
+
+def test_known_exceptions_are_still_needed() -> None:
+    pairs = {(f.source, f.target) for f in upward_imports(access_core_imports(ACCESS_CORE))}
+    assert set(KNOWN_EXCEPTIONS) <= pairs, "remove the exceptions that no longer occur"
+
+
+def test_the_check_finds_an_upward_import(tmp_path: Path) -> None:
+    (tmp_path / "domain").mkdir()
+    (tmp_path / "admin").mkdir()
+    (tmp_path / "domain" / "model.py").write_text(
+        "def later() -> None:\n    from access_core.admin import service\n"
+    )
+    (tmp_path / "admin" / "service.py").write_text("from access_core.domain import model\n")
+    layers = (("admin",), ("domain",))
+    found = upward_imports(access_core_imports(tmp_path), layers)
+    assert [(f.module, f.target, f.line) for f in found] == [("domain/model", "admin", 2)]
+
+
+def test_the_kisi_client_layer_knows_nothing_of_the_bridge() -> None:
+    kisi_client = ROOT / "layers" / "kisi_client" / "kisi_client"
+    for path in kisi_client.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                assert not node.module.startswith(("access_core", "local_runtime", "boto")), path
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    assert not alias.name.startswith(("access_core", "boto")), path
+
+
+def test_the_layers_never_import_local_code() -> None:
+    for path in (ROOT / "layers").rglob("*.py"):
+        text = path.read_text()
+        assert "local_runtime" not in text, path
+        assert "kisi_emulator" not in text, path
