@@ -11,6 +11,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from access_core import bootstrap as runtime
 from access_core.http import events as http_events
+from access_core.http.errors import install_domain_errors
+from access_core.http.responses import ServiceResponse
 from access_core.ingest.service import WebhookRequest, receive_webhook
 
 logger = Logger()
@@ -18,6 +20,7 @@ tracer = Tracer()
 metrics = Metrics()
 copy_config_to_registered_loggers(source_logger=logger, include={"access_core", "kisi_client"})
 app = APIGatewayHttpResolver()
+install_domain_errors(app)
 
 
 @app.post("/webhooks/<platform>/<tenant_id>")
@@ -29,7 +32,8 @@ def post_webhook(platform: str, tenant_id: str) -> Response[dict[str, Any]]:
         headers=http_events.lower_case_headers(event),
         body=http_events.raw_body(event),
     )
-    return http_events.api_response(receive_webhook(request, runtime.webhook_dependencies()))
+    receipt = receive_webhook(request, runtime.webhook_dependencies())
+    return http_events.api_response(ServiceResponse(202, receipt.body()))
 
 
 @logger.inject_lambda_context(clear_state=True)

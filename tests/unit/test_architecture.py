@@ -32,7 +32,6 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
     ("admin", "http"): "services still answer ServiceResponse; domain errors are to replace it",
     ("unlock", "http"): "services still answer ServiceResponse; domain errors are to replace it",
-    ("ingest", "http"): "services still answer ServiceResponse; domain errors are to replace it",
 }
 
 

@@ -12,4 +12,73 @@ class FieldProblem(BaseModel):
 
     field: str = Field(description="Where: body.plans.0.plan_id, query.dry_run, path.tenant_id")
     message: str
-    type: str = Field(description="Machine-readable kind, e.g. missing, int_parsing")
+    type: str | None = Field(
+        default=None, description="Machine-readable kind, e.g. missing, int_parsing"
+    )
+
+
+class DomainError(Exception):
+    """A refusal the caller can act on, raised by a service and answered once at the edge
+    (`http/errors.py` maps each kind to its HTTP status). `code` is machine-readable; the message
+    is for a person and never carries a secret. Raised before anything is written."""
+
+    code = "refused"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        fields: list[FieldProblem] | None = None,
+        retry_after_seconds: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.fields = fields
+        self.retry_after_seconds = retry_after_seconds
+
+
+class MalformedRequest(DomainError):
+    """The request cannot be read at all (not JSON, not UTF-8)."""
+
+    code = "malformed_json"
+
+
+class Unauthenticated(DomainError):
+    """Who is asking cannot be established (no token, a bad signature)."""
+
+    code = "unauthorized"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    """No such thing, or not the caller's (answered alike, so ids cannot be probed)."""
+
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    """The request clashes with the current state."""
+
+    code = "conflict"
+
+
+class TooLarge(DomainError):
+    code = "payload_too_large"
+
+
+class InvalidRequest(DomainError):
+    """Readable, but its content is refused; `fields` names every offending field."""
+
+    code = "invalid_request"
+
+
+class Unavailable(DomainError):
+    """A system the request needs cannot be reached now; retry after `retry_after_seconds`."""
+
+    code = "unavailable"

@@ -13,6 +13,14 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from access_core.domain.commands import Command, ConvergeMember, QueuedCommand, ReevaluatePlan
+from access_core.domain.errors import (
+    FieldProblem,
+    InvalidRequest,
+    MalformedRequest,
+    NotFound,
+    TooLarge,
+    Unauthenticated,
+)
 from access_core.domain.events import (
     CanonicalEvent,
     MemberProfileUpdated,
@@ -25,7 +33,6 @@ from access_core.domain.events import (
 )
 from access_core.domain.model import Tenant
 from access_core.domain.ports import Clock, CommandQueue, MetricsSink, SecretStore
-from access_core.http.responses import ServiceResponse, error_response
 from access_core.infrastructure.repository import BridgeRepository, WriteOutcome, WriteResult
 from access_core.ingest.platforms import PayloadInvalid, get_adapter
 from access_core.ingest.signature import verify
@@ -52,6 +59,31 @@ class WebhookRequest:
 
 
 @dataclass(frozen=True)
+class WebhookReceipt:
+    """What became of an authentic, valid webhook: `accepted` (stored, with what the events
+    changed) or `ignored` (an event type or case the bridge does not act on, with the reason)."""
+
+    status: str
+    event_id: str
+    details: Mapping[str, Any]
+
+    def body(self) -> dict[str, Any]:
+        return {"status": self.status, "event_id": self.event_id, **self.details}
+
+
+class UnknownPlatform(NotFound):
+    code = "unknown_platform"
+
+
+class WebhookUnauthenticated(Unauthenticated):
+    """A bad signature and an unknown tenant are answered alike, so tenant ids cannot be probed."""
+
+
+class InvalidPayload(InvalidRequest):
+    code = "invalid_payload"
+
+
+@dataclass(frozen=True)
 class WebhookDependencies:
     repository: BridgeRepository
     queue: CommandQueue
@@ -61,40 +93,34 @@ class WebhookDependencies:
     clock: Clock
 
 
-def receive_webhook(request: WebhookRequest, deps: WebhookDependencies) -> ServiceResponse:
+def receive_webhook(request: WebhookRequest, deps: WebhookDependencies) -> WebhookReceipt:
+    """Raises a `DomainError` (nothing written) for an unknown platform, a body too large, a bad
+    signature or unknown tenant, a body that is not JSON, or a payload the platform's schema
+    refuses."""
     adapter = get_adapter(request.platform)
     if adapter is None:
-        return error_response(
-            404, "unknown_platform", f"No webhook adapter for {request.platform!r}."
-        )
+        raise UnknownPlatform(f"No webhook adapter for {request.platform!r}.")
     if len(request.body) > MAX_WEBHOOK_BODY_BYTES:
-        return error_response(
-            413,
-            "payload_too_large",
-            f"Webhook bodies are limited to {MAX_WEBHOOK_BODY_BYTES} bytes.",
-        )
+        raise TooLarge(f"Webhook bodies are limited to {MAX_WEBHOOK_BODY_BYTES} bytes.")
     now = deps.clock()
     tenant = None
     if _signed_by_tenant(request, deps, now.timestamp()):
         tenant = deps.repository.get_tenant(request.tenant_id)
     if tenant is None:
         deps.metrics.count("WebhookUnauthorized")
-        return error_response(401, "unauthorized", "Invalid signature or unknown tenant.")
+        raise WebhookUnauthenticated("Invalid signature or unknown tenant.")
     try:
         payload = json.loads(request.body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        return error_response(400, "malformed_json", f"The body is not valid JSON: {error}.")
+        raise MalformedRequest(f"The body is not valid JSON: {error}.") from None
     try:
         translation = adapter.translate(payload)
     except PayloadInvalid as invalid:
         deps.metrics.count("WebhookInvalid")
-        fields = [{"field": e.field, "message": e.message} for e in invalid.errors]
-        return error_response(
-            422,
-            "invalid_payload",
+        raise InvalidPayload(
             "The payload does not match the platform's schema.",
-            fields=fields,
-        )
+            fields=[FieldProblem(field=e.field, message=e.message) for e in invalid.errors],
+        ) from None
     if translation.ignored_reason is not None:
         logger.info(
             "webhook ignored",
@@ -106,13 +132,8 @@ def receive_webhook(request: WebhookRequest, deps: WebhookDependencies) -> Servi
             },
         )
         deps.metrics.count("WebhookIgnored")
-        return ServiceResponse(
-            202,
-            {
-                "status": "ignored",
-                "event_id": translation.source_event_id,
-                "reason": translation.ignored_reason,
-            },
+        return WebhookReceipt(
+            "ignored", translation.source_event_id, {"reason": translation.ignored_reason}
         )
     idempotency_key = {
         "tenant_id": tenant.tenant_id,
@@ -123,9 +144,7 @@ def receive_webhook(request: WebhookRequest, deps: WebhookDependencies) -> Servi
         idempotency_key, lambda: _apply_events(tenant, translation.events, deps)
     )
     deps.metrics.count("WebhookAccepted")
-    return ServiceResponse(
-        202, {"status": "accepted", "event_id": translation.source_event_id, **summary}
-    )
+    return WebhookReceipt("accepted", translation.source_event_id, summary)
 
 
 def _signed_by_tenant(request: WebhookRequest, deps: WebhookDependencies, now: float) -> bool:
