@@ -2,9 +2,10 @@
 stack: moto, the Kisi emulator counting calls), against the lower bound of each change; then the
 sync benchmarks (`bench.sync_cost`) when they exist.
 
-Lower bounds (kisi-api.md: no bulk endpoints, one call per object): a new member needs a user and
-a role assignment (2 writes); a revoke removes one assignment (1); an adopted user (already in Kisi)
-needs to be found and assigned (2); an email change grants the new address and revokes the old (3).
+Lower bounds (docs/kisi-api.md: no bulk endpoints, one call per object): a new member needs a user
+and a role assignment (2 writes); a revoke removes one assignment (1); an adopted user (already in
+Kisi) needs to be found and assigned (2); an email change grants the new address and revokes the
+old (3).
 """
 
 from __future__ import annotations

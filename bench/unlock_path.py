@@ -1,7 +1,7 @@
 """The unlock path on a warm function, through the real unlock handler (in-process stack: moto,
 the Kisi emulator): AWS calls and Kisi calls per unlock, and the handler's own time without the
-Kisi call (p50/p99). The design's bar: one DynamoDB round trip before the Kisi call, the tenant's
-key cached across warm invocations (no SSM read).
+Kisi call (p50/p99). The bar (docs/unlock-api.md, "Cost"): one DynamoDB round trip before the
+Kisi call, the tenant's key cached across warm invocations (no SSM read).
 
 Until the Unlock API answers (it answers 501 while it is being written), this prints a note and
 measures nothing. The handler's time is wall-clock: noisy on a shared machine.

@@ -6,7 +6,8 @@ with fault injection and a control API, for tests, benchmarks and the local runt
     with start_emulator(emulator=emulator) as running:  # loopback, a free port
         httpx.get(running.base_url + "/user", headers=kisi_headers(DEMO_API_KEY))  # .testing
 
-Status codes (kisi-api.md leaves these to us; README.md says the same):
+Status codes (Kisi's documentation leaves these open, see docs/kisi-api.md; README.md says the
+same):
 
 - Missing or unknown key: 401 `{"code": "000401", ...}`. Rate limit: 429 `{"code": "000429",
   ...}` with `Retry-After: 1`, 5 requests per 1 s sliding window per key owner (per client

@@ -267,7 +267,7 @@ class KisiEmulator:
 
     def set_lock_state(self, organization_id: int, lock_id: int, **changes: Any) -> dict[str, Any]:
         """Change `online`, `locked_down`, `configured` or `forced_unlock_error` (a code of
-        kisi-api.md every unlock then fails with, e.g. `fac002`; None clears it)."""
+        docs/kisi-api.md every unlock then fails with, e.g. `fac002`; None clears it)."""
         parsed = LockStateChange.model_validate(changes)
         with self._lock:
             org = self._state.organization(organization_id)

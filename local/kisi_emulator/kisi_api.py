@@ -1,4 +1,4 @@
-"""Handlers of the Kisi endpoints (kisi-api.md), one function per route in `routes.ROUTES`."""
+"""Handlers of the Kisi endpoints (docs/kisi-api.md), one function per route in `routes.ROUTES`."""
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any

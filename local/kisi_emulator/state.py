@@ -26,7 +26,7 @@ MAX_METADATA_KEYS = 50
 GROUP_BASIC = "group_basic"
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
-# Unlock failure codes from kisi-api.md and the status each is answered with.
+# Kisi's unlock failure codes (docs/kisi-api.md) and the status each is answered with.
 UNLOCK_ERRORS: Mapping[str, tuple[int, str]] = {
     "fcd8ef": (403, "Access denied."),
     "afc496": (403, "Access denied."),

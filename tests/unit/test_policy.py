@@ -1,4 +1,5 @@
-"""The membership access policy: DESIGN.md's status table, row by row, then its properties."""
+"""The membership access policy: the status table of docs/access-rules.md, row by row, then its
+properties."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Every row of DESIGN.md's status table, end to end: webhook, DynamoDB, SQS, worker, Kisi."""
+"""Every row of the status table (docs/access-rules.md), end to end: webhook, DynamoDB, SQS,
+worker, Kisi."""
 
 from datetime import UTC, datetime, timedelta
 

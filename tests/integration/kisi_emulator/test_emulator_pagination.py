@@ -1,4 +1,4 @@
-"""Pagination as kisi-api.md pins it: limit/offset, per-endpoint default and max limits, bare
+"""Pagination as docs/kisi-api.md pins it: limit/offset, per-endpoint default and max limits, bare
 arrays and `X-Collection-Range: <first>-<last>/<total>` (`*/0` when empty)."""
 
 import pytest

@@ -1,4 +1,4 @@
-"""Transport rules of kisi-api.md: auth, wrapped bodies, status codes and error bodies."""
+"""Transport rules of docs/kisi-api.md: auth, wrapped bodies, status codes and error bodies."""
 
 import httpx
 import pytest

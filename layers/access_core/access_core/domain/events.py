@@ -31,7 +31,7 @@ PlatformId = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH, patter
 
 
 class MembershipStatus(StrEnum):
-    """Statuses of DESIGN.md's status table. Anything else is rejected at the edge."""
+    """Statuses of the status table (docs/access-rules.md); anything else is refused."""
 
     ACTIVE = "active"
     PENDING_CANCEL = "pending_cancel"

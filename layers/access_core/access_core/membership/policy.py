@@ -1,4 +1,5 @@
-"""Who gets membership access, and why: the status table of DESIGN.md as pure functions.
+"""Who gets membership access, and why: the status table of docs/access-rules.md as pure
+functions.
 
 | status         | decision                                                        |
 | -------------- | --------------------------------------------------------------- |

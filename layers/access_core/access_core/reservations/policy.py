@@ -1,4 +1,5 @@
-"""Who may open which door for a reservation, and when: DESIGN.md point 1 as pure functions.
+"""Who may open which door for a reservation, and when: the reservation rules of
+docs/access-rules.md as pure functions.
 
 A player may unlock a door for a reservation only when, in this order:
 

@@ -1,6 +1,6 @@
 """The Unlock API: a player lists the doors of a reservation and opens one through Kisi.
 
-The decision is `reservation_policy`'s; this module reads its facts, calls Kisi, answers, audits
+The decision is `reservations.policy`'s; this module reads its facts, calls Kisi, answers, audits
 and counts. An unlock reads everything in one BatchGetItem (tenant, reservation, lock and the
 player's recent unlock of that door), so a warm function makes exactly one DynamoDB round trip
 before the Kisi call; the tenant's Kisi key and client are cached across warm invocations.
