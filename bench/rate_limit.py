@@ -91,7 +91,7 @@ def moto_server() -> Iterator[str]:
 def served_stack() -> Iterator[tuple[Any, Any]]:
     """(InProcessStack, RunningEmulator) on a moto server, so that worker processes share it;
     the emulator (in this process, counting calls) enforces Kisi's rate limit."""
-    from access_core import bootstrap as runtime
+    from access_core import bootstrap
     from kisi_emulator import KisiEmulator, start_emulator
     from local_runtime.in_process import InProcessStack
 
@@ -104,7 +104,7 @@ def served_stack() -> Iterator[tuple[Any, Any]]:
         try:
             yield InProcessStack.create(kisi.base_url), kisi
         finally:
-            runtime.reset()
+            bootstrap.stop()
 
 
 @dataclass

@@ -233,7 +233,7 @@ def in_process_stack(*, rate_limit: bool = False) -> Iterator[tuple[Any, Any]]:
     emulator on loopback, for the block."""
     from moto import mock_aws
 
-    from access_core import bootstrap as runtime
+    from access_core import bootstrap
     from kisi_emulator import KisiEmulator, start_emulator
     from local_runtime.in_process import InProcessStack
 
@@ -246,7 +246,7 @@ def in_process_stack(*, rate_limit: bool = False) -> Iterator[tuple[Any, Any]]:
         try:
             yield InProcessStack.create(kisi.base_url), kisi
         finally:
-            runtime.reset()
+            bootstrap.stop()
 
 
 @contextmanager
@@ -263,11 +263,15 @@ class AwsCallCounter:
     event (once per API call, with the caller's parameters)."""
 
     def __init__(self) -> None:
-        from access_core import bootstrap as runtime
+        from access_core import bootstrap
 
         self.calls: Counter[str] = Counter()
         self.messages_sent = 0
-        for client in (runtime.dynamodb_client(), runtime.sqs_client(), runtime.ssm_client()):
+        for client in (
+            bootstrap.container().dynamodb,
+            bootstrap.container().sqs,
+            bootstrap.container().ssm,
+        ):
             client.meta.events.register("before-parameter-build", self._count)
 
     def _count(self, model: Any, params: Mapping[str, Any], **_: Any) -> None:

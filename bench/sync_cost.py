@@ -112,12 +112,11 @@ def _store_members(members: list[Any]) -> None:
     """Member items as the repository writes them, 25 a BatchWriteItem."""
     from boto3.dynamodb.types import TypeSerializer
 
-    from access_core import bootstrap as runtime
+    from access_core import bootstrap
     from access_core.domain.events import utc_iso
-    from access_core.infrastructure.config import settings
 
     serializer = TypeSerializer()
-    table = settings().table_name
+    table = bootstrap.container().settings.table_name
     stamp = utc_iso(STEADY)
     items: list[Any] = []
     for member in members:
@@ -145,7 +144,7 @@ def _store_members(members: list[Any]) -> None:
         items.append(
             {"PutRequest": {"Item": {k: serializer.serialize(v) for k, v in clean.items()}}}
         )
-    client = runtime.dynamodb_client()
+    client = bootstrap.container().dynamodb
     for start in range(0, len(items), 25):
         pending: list[Any] = items[start : start + 25]
         while pending:
@@ -157,8 +156,7 @@ def _members_in_memory(members: list[Any]) -> Any:
     """The bridge table (moto) for everything but the member pages the weekly diff reads, which
     come from `members`: moto serialises each member item in milliseconds, which would make the
     benchmark's 10,000 members take many minutes. The sync's Kisi calls are the same."""
-    from access_core import bootstrap as runtime
-    from access_core.infrastructure.config import settings
+    from access_core import bootstrap
     from access_core.infrastructure.repository import BridgeRepository
 
     class MembersInMemory(BridgeRepository):
@@ -169,7 +167,9 @@ def _members_in_memory(members: list[Any]) -> Any:
             end = start + page_size
             return members[start:end], (str(end) if end < len(members) else None)
 
-    return MembersInMemory(runtime.dynamodb_client(), settings().table_name, runtime.utc_now)
+    return MembersInMemory(
+        bootstrap.container().dynamodb, bootstrap.container().settings.table_name, bootstrap.utc_now
+    )
 
 
 def _writes(calls: Counter[str]) -> int:
@@ -185,7 +185,7 @@ def _spent(emulator: Any, org: KisiOrg, before: Counter[str]) -> Counter[str]:
 
 
 def run(members: int, pipeline_members: int) -> Report:
-    from access_core import bootstrap as runtime
+    from access_core import bootstrap
     from access_core.kisi import gateway as kisi_gateway
     from access_core.sync.service import run_daily_sync, run_weekly_sync
     from kisi_client import KisiClient
@@ -210,7 +210,7 @@ def run(members: int, pipeline_members: int) -> Report:
         ids = _seed_kisi_members(emulator, org, emails)
         steady = _members(tenant.tenant_id, org.group_id, emails, ids)
         deps = dataclasses.replace(
-            runtime.sync_dependencies(), repository=_members_in_memory(steady)
+            bootstrap.container().sync, repository=_members_in_memory(steady)
         )
         report.note(
             f"N = {members} members in sync (Kisi calls through the emulator; the diff reads "
@@ -308,7 +308,7 @@ def run(members: int, pipeline_members: int) -> Report:
             None,
         )
         _store_members(pipeline)
-        full = runtime.sync_dependencies()
+        full = bootstrap.container().sync
         before = kisi_calls(emulator, new_org)
         run_weekly_sync(full, new_tenant.tenant_id, dry_run=False)
         listing = _spent(emulator, new_org, before)

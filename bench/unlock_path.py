@@ -76,13 +76,13 @@ class DoorUnlocker:
     PLAYERS = 30
 
     def __init__(self, tenant: BenchTenant, lock_id: int, kisi_base_url: str) -> None:
-        from access_core import bootstrap as runtime
+        from access_core import bootstrap
         from access_core.domain.model import Lock
 
         self.tenant = tenant
         self.lock_id = lock_id
         self._kisi_base_url = kisi_base_url
-        runtime.repository().put_locks(
+        bootstrap.container().repository.put_locks(
             tenant.tenant_id,
             [Lock(tenant_id=tenant.tenant_id, lock_id=lock_id, name="Door", enabled=True)],
         )
@@ -137,11 +137,11 @@ class DoorUnlocker:
         return result.status, time.perf_counter() - started
 
     def _client_unlock(self) -> tuple[int, float]:
-        from access_core import bootstrap as runtime
+        from access_core import bootstrap
         from kisi_client import KisiClient, KisiError
 
         if self._client is None:
-            stored = runtime.repository().get_tenant(self.tenant.tenant_id)
+            stored = bootstrap.container().repository.get_tenant(self.tenant.tenant_id)
             assert stored is not None
             self._client = KisiClient(
                 self.tenant.org.api_key,

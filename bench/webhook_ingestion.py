@@ -33,10 +33,10 @@ def _measure(
     send: Callable[[int], object],
     meaning: str,
 ) -> None:
-    from access_core import bootstrap as runtime
+    from access_core import bootstrap
 
-    repository = runtime.repository()
-    queue = runtime.command_queue()
+    repository = bootstrap.container().repository
+    queue = bootstrap.container().command_queue
     before = counter.snapshot()
     repository_before = repository.round_trips
     queue_before = queue.round_trips

@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from access_core import bootstrap as runtime
+from access_core import bootstrap
 from access_core.admin import service
 from access_core.admin.models import (
     ApiError,
@@ -101,7 +101,7 @@ caller = authorize_every_request(
     responses=documented(SettingsResponse, "The settings"),
 )
 def get_settings(tenant_id: TenantId) -> Response[dict[str, Any]]:
-    return answer(service.get_settings(tenant_id, runtime.admin_dependencies()))
+    return answer(service.get_settings(tenant_id, bootstrap.container().admin))
 
 
 @app.put(
@@ -118,9 +118,7 @@ def get_settings(tenant_id: TenantId) -> Response[dict[str, Any]]:
     responses=documented(SettingsResponse, "The settings as saved", 409, body=True),
 )
 def put_settings(tenant_id: TenantId, settings: SettingsRequest) -> Response[dict[str, Any]]:
-    return answer(
-        service.save_settings(tenant_id, settings, caller(), runtime.admin_dependencies())
-    )
+    return answer(service.save_settings(tenant_id, settings, caller(), bootstrap.container().admin))
 
 
 # ---- Kisi credentials and the webhook secret --------------------------------------------------
@@ -141,7 +139,7 @@ def put_kisi_credentials(
     tenant_id: TenantId, credentials: KisiCredentialsRequest
 ) -> Response[dict[str, Any]]:
     return answer(
-        service.connect_kisi(tenant_id, credentials, caller(), runtime.admin_dependencies())
+        service.connect_kisi(tenant_id, credentials, caller(), bootstrap.container().admin)
     )
 
 
@@ -155,7 +153,7 @@ def put_kisi_credentials(
     responses=documented(ConnectionResponse, "Disconnected"),
 )
 def delete_kisi_credentials(tenant_id: TenantId) -> Response[dict[str, Any]]:
-    return answer(service.disconnect_kisi(tenant_id, caller(), runtime.admin_dependencies()))
+    return answer(service.disconnect_kisi(tenant_id, caller(), bootstrap.container().admin))
 
 
 @app.post(
@@ -170,7 +168,7 @@ def delete_kisi_credentials(tenant_id: TenantId) -> Response[dict[str, Any]]:
     responses=documented(WebhookSecretResponse, "The new secret, shown once"),
 )
 def post_webhook_secret(tenant_id: TenantId) -> Response[dict[str, Any]]:
-    return answer(service.rotate_webhook_secret(tenant_id, caller(), runtime.admin_dependencies()))
+    return answer(service.rotate_webhook_secret(tenant_id, caller(), bootstrap.container().admin))
 
 
 # ---- locks ------------------------------------------------------------------------------------
@@ -185,7 +183,7 @@ def post_webhook_secret(tenant_id: TenantId) -> Response[dict[str, Any]]:
     responses=documented(LocksResponse, "The locks"),
 )
 def get_locks(tenant_id: TenantId) -> Response[dict[str, Any]]:
-    return answer(service.list_locks(tenant_id, runtime.admin_dependencies()))
+    return answer(service.list_locks(tenant_id, bootstrap.container().admin))
 
 
 @app.post(
@@ -198,7 +196,7 @@ def get_locks(tenant_id: TenantId) -> Response[dict[str, Any]]:
     responses=documented(LockSyncResponse, "What the sync found", 409, 503),
 )
 def post_locks_sync(tenant_id: TenantId) -> Response[dict[str, Any]]:
-    return answer(service.sync_locks(tenant_id, caller(), runtime.admin_dependencies()))
+    return answer(service.sync_locks(tenant_id, caller(), bootstrap.container().admin))
 
 
 @app.put(
@@ -214,7 +212,7 @@ def put_locks_enabled(
     tenant_id: TenantId, selection: EnabledLocksRequest
 ) -> Response[dict[str, Any]]:
     return answer(
-        service.set_enabled_locks(tenant_id, selection, caller(), runtime.admin_dependencies())
+        service.set_enabled_locks(tenant_id, selection, caller(), bootstrap.container().admin)
     )
 
 
@@ -231,7 +229,7 @@ def put_locks_enabled(
     responses=documented(StatusResponse, "The status"),
 )
 def get_status(tenant_id: TenantId) -> Response[dict[str, Any]]:
-    return answer(service.get_status(tenant_id, runtime.admin_dependencies()))
+    return answer(service.get_status(tenant_id, bootstrap.container().admin))
 
 
 @app.post(
@@ -246,7 +244,7 @@ def get_status(tenant_id: TenantId) -> Response[dict[str, Any]]:
     responses=documented(SyncResultResponse, "The run's result", body=True),
 )
 def post_sync(tenant_id: TenantId, request: SyncRequest) -> Response[dict[str, Any]]:
-    return answer(service.run_sync(tenant_id, request, caller(), runtime.sync_dependencies()))
+    return answer(service.run_sync(tenant_id, request, caller(), bootstrap.container().sync))
 
 
 @app.get(
@@ -262,7 +260,7 @@ def get_member_access(
     tenant_id: TenantId,
     member_id: Annotated[str, Path(min_length=1, max_length=MAX_ID_LENGTH)],
 ) -> Response[dict[str, Any]]:
-    return answer(service.explain_member_access(tenant_id, member_id, runtime.admin_dependencies()))
+    return answer(service.explain_member_access(tenant_id, member_id, bootstrap.container().admin))
 
 
 @app.get(
@@ -287,7 +285,7 @@ def get_reservation_access(
 ) -> Response[dict[str, Any]]:
     return answer(
         service.explain_reservation_access(
-            tenant_id, reservation_id, player_id, lock_id, runtime.admin_dependencies()
+            tenant_id, reservation_id, player_id, lock_id, bootstrap.container().admin
         )
     )
 

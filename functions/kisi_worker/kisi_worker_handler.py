@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from access_core import bootstrap as runtime
+from access_core import bootstrap
 from access_core.membership.worker import process_message
 
 logger = Logger()
@@ -30,7 +30,7 @@ def record_handler(record: SQSRecord) -> None:
         record.body,
         record.receipt_handle,
         int(record.attributes.approximate_receive_count),
-        runtime.worker_dependencies(),
+        bootstrap.container().worker,
     )
 
 

@@ -11,7 +11,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from access_core import bootstrap as runtime
+from access_core import bootstrap
 from access_core.sync.service import run_weekly_syncs, schedule_arguments
 
 logger = Logger()
@@ -25,4 +25,4 @@ copy_config_to_registered_loggers(source_logger=logger, include={"access_core", 
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     tenant_ids, dry_run = schedule_arguments(event)
-    return run_weekly_syncs(runtime.sync_dependencies(), tenant_ids, dry_run=dry_run)
+    return run_weekly_syncs(bootstrap.container().sync, tenant_ids, dry_run=dry_run)

@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from access_core import bootstrap as runtime
+from access_core import bootstrap
 from access_core.domain.events import MAX_ID_LENGTH
 from access_core.http import events as http_events
 from access_core.http.api import (
@@ -96,7 +96,7 @@ caller = authorize_every_request(app, lambda claims, _path: service.authorize(cl
     responses=documented(DoorsResponse, "The doors and the window"),
 )
 def get_doors(reservation_id: ReservationId) -> Response[dict[str, Any]]:
-    return answer(service.list_doors(caller(), reservation_id, runtime.unlock_dependencies()))
+    return answer(service.list_doors(caller(), reservation_id, bootstrap.container().unlock))
 
 
 @app.post(
@@ -111,7 +111,7 @@ def get_doors(reservation_id: ReservationId) -> Response[dict[str, Any]]:
 )
 def post_unlock(reservation_id: ReservationId, lock_id: LockId) -> Response[dict[str, Any]]:
     return answer(
-        service.unlock_door(caller(), reservation_id, lock_id, runtime.unlock_dependencies())
+        service.unlock_door(caller(), reservation_id, lock_id, bootstrap.container().unlock)
     )
 
 

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from access_core import bootstrap as runtime
+from access_core import bootstrap
 from access_core.http import events as http_events
 from access_core.http.errors import install_domain_errors
 from access_core.http.responses import ServiceResponse
@@ -32,7 +32,7 @@ def post_webhook(platform: str, tenant_id: str) -> Response[dict[str, Any]]:
         headers=http_events.lower_case_headers(event),
         body=http_events.raw_body(event),
     )
-    receipt = receive_webhook(request, runtime.webhook_dependencies())
+    receipt = receive_webhook(request, bootstrap.container().webhook)
     return http_events.api_response(ServiceResponse(202, receipt.body()))
 
 
@@ -40,5 +40,5 @@ def post_webhook(platform: str, tenant_id: str) -> Response[dict[str, Any]]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    runtime.webhook_idempotency().config.register_lambda_context(context)
+    bootstrap.container().webhook_idempotency.config.register_lambda_context(context)
     return app.resolve(event, context)

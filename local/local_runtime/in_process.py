@@ -14,7 +14,7 @@ from typing import Any
 
 import boto3
 
-from access_core import bootstrap as runtime
+from access_core import bootstrap
 from access_core.ingest.signature import signature_headers
 from local_runtime.aws_resources import StackResources, create_stack_resources
 from local_runtime.lambda_events import LocalLambdaContext, http_api_event
@@ -50,7 +50,7 @@ def stack_environment(resources: StackResources, kisi_base_url: str) -> dict[str
 
 class InProcessStack:
     """Call `create()` inside moto's `mock_aws()` (or with AWS endpoints pointing at a moto
-    server): it creates the resources, sets the functions' environment and resets their caches."""
+    server): it creates the resources, sets the functions' environment and starts a new container."""
 
     def __init__(self, resources: StackResources, kisi_base_url: str) -> None:
         self.resources = resources
@@ -64,7 +64,7 @@ class InProcessStack:
             boto3.client("dynamodb"), boto3.client("sqs"), load_template()
         )
         os.environ.update(stack_environment(resources, kisi_base_url))
-        runtime.reset()
+        bootstrap.start()
         return cls(resources, kisi_base_url)
 
     # ---- tenants -------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from access_core import bootstrap as runtime
+from access_core import bootstrap
 from access_core.domain.model import ConnectionState, Tenant
 from kisi_client import KisiClient
 
@@ -23,7 +23,7 @@ def register_tenant(
 ) -> str:
     """Store the tenant; returns its webhook signing secret."""
     secret = webhook_secret or secrets.token_urlsafe(32)
-    store = runtime.secret_store()
+    store = bootstrap.container().secret_store
     store.put_webhook_secret(tenant_id, secret)
     tenant = Tenant(tenant_id=tenant_id, kisi_group_id=kisi_group_id, **settings)
     if api_key is not None:
@@ -37,5 +37,5 @@ def register_tenant(
                 "kisi_key_hint": api_key[-4:],
             }
         )
-    runtime.repository().put_tenant(tenant)
+    bootstrap.container().repository.put_tenant(tenant)
     return secret

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import boto3
 
-from access_core import bootstrap as runtime
+from access_core import bootstrap
 from access_core.domain.model import Member, Tenant
 from kisi_emulator.server import RunningEmulator
 from local_runtime.in_process import SSM_PREFIX, HttpResult, InProcessStack
@@ -82,18 +82,18 @@ class Club:
         return self.post("plan.updated", data)
 
     def stored_member(self, member_id: str) -> Member:
-        member = runtime.repository().get_member(TENANT_ID, member_id)
+        member = bootstrap.container().repository.get_member(TENANT_ID, member_id)
         assert member is not None
         return member
 
     def stack_tenant(self) -> Tenant:
-        tenant = runtime.repository().get_tenant(TENANT_ID)
+        tenant = bootstrap.container().repository.get_tenant(TENANT_ID)
         assert tenant is not None
         return tenant
 
     def stack_audit(self) -> list[dict[str, Any]]:
         """The tenant's audit entries, newest first."""
-        return runtime.repository().list_audit(TENANT_ID)
+        return bootstrap.container().repository.list_audit(TENANT_ID)
 
     def converge(self) -> int:
         return self.stack.drain_commands()
@@ -177,7 +177,7 @@ def restored_environment() -> Iterator[None]:
     finally:
         os.environ.clear()
         os.environ.update(saved)
-        runtime.reset()
+        bootstrap.stop()
 
 
 # ---- the Admin API -----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 import pytest
 
-from access_core import bootstrap as runtime
+from access_core import bootstrap
 from access_core.ingest.service import MAX_WEBHOOK_BODY_BYTES
 from access_core.ingest.signature import signature_headers
 
@@ -65,7 +65,7 @@ def test_webhooks_for_unknown_tenants_cost_one_ssm_read_each(club: Club) -> None
     read for an id that names no tenant. A known tenant's bad signature reads SSM again at most
     once per interval (tests/integration/test_ssm_secrets.py)."""
     reads: list[str] = []
-    runtime.ssm_client().meta.events.register(
+    bootstrap.container().ssm.meta.events.register(
         "before-parameter-build.ssm.GetParameter",
         lambda params, **_: reads.append(params["Name"]),
     )

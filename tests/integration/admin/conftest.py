@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from access_core import bootstrap as runtime
+from access_core import bootstrap
 from access_core.infrastructure.ssm import SsmSecretStore
 from kisi_emulator.server import RunningEmulator
 from tests.integration.harness import AdminApi, Club, make_club, restored_environment
@@ -27,13 +27,11 @@ def admin(club: Club) -> AdminApi:
 
 
 @pytest.fixture
-def admin_in_own_container(admin: AdminApi, monkeypatch: pytest.MonkeyPatch) -> AdminApi:
+def admin_in_own_container(admin: AdminApi) -> AdminApi:
     """The admin API with a secret cache of its own. In AWS the admin function runs in its own
     containers: its writes to SSM cannot clear the caches of the webhook, worker or sync
     functions, which the in-process stack otherwise shares with it."""
-    own_store = SsmSecretStore(runtime.ssm_client(), runtime.settings().ssm_prefix)
-    admin_dependencies = runtime.admin_dependencies
-    monkeypatch.setattr(
-        runtime, "admin_dependencies", lambda: replace(admin_dependencies(), secrets=own_store)
-    )
+    container = bootstrap.container()
+    own_store = SsmSecretStore(container.ssm, container.settings.ssm_prefix)
+    container.admin = replace(container.admin, secrets=own_store)
     return admin

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from access_core import bootstrap as runtime
+from access_core import bootstrap
 from tests.integration.harness import (
     API_KEY,
     DAY_PASS_PLAN,
@@ -81,7 +81,7 @@ def test_put_creates_a_new_tenant_with_defaults_and_queues_nothing(club: Club) -
     assert plans_by_id(body)["all-hours"]["flags_set_by"] == "admin"
     assert club.stack.queue_depth() == depth
     assert new_club("GET", "/settings").body == {**body, "reevaluating_plans": []}
-    stored = runtime.repository().get_tenant("club-2")
+    stored = bootstrap.container().repository.get_tenant("club-2")
     assert stored is not None
     assert stored.name == "Second Club"
 
@@ -201,7 +201,7 @@ def test_a_plan_changed_meanwhile_is_a_409_and_nothing_is_saved(
     club: Club, admin: AdminApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A platform plan.updated lands between the admin's read of the plans and the write."""
-    repository = runtime.repository()
+    repository = bootstrap.container().repository
     read_plans = repository.list_plans
     seen: dict[str, Any] = {}
 

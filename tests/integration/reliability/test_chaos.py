@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
-from access_core import bootstrap as runtime
+from access_core import bootstrap
 from access_core.domain.model import RevokeMode
 from access_core.membership.policy import MembershipDecision, decide_membership_access
 from kisi_emulator.server import RunningEmulator
@@ -266,7 +266,7 @@ def run_scenario(club: Club, scenario: Scenario) -> None:
 
 def decisions_for_stored_state(club: Club) -> dict[str, MembershipDecision]:
     """The policy's decision for every stored member, on the stored platform state, now."""
-    repo = runtime.repository()
+    repo = bootstrap.container().repository
     tenant = repo.get_tenant(TENANT_ID)
     assert tenant is not None
     now = datetime.now(UTC)
@@ -313,7 +313,7 @@ def newest_by_subject(scenario: Scenario, kinds: set[str]) -> dict[str, Platform
 
 def check_stored_state_is_the_newest(club: Club, scenario: Scenario) -> None:
     """Duplicates and reordering cannot leave anything older than the platform's latest change."""
-    repo = runtime.repository()
+    repo = bootstrap.container().repository
     for member_id, event in newest_by_subject(
         scenario, {"membership.upserted", "membership.deleted"}
     ).items():

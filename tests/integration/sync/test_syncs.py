@@ -1,17 +1,13 @@
 """The daily and weekly syncs end to end: handlers, the queue, the worker and the Kisi emulator."""
 
 import dataclasses
-import functools
 import time
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from access_core import bootstrap as runtime
+from access_core import bootstrap
 from access_core.domain.commands import WeeklySyncStep
 from access_core.domain.model import ConnectionState
 from access_core.sync.service import (
-    SyncDependencies,
     WeeklyBudget,
     continue_weekly_sync,
     latest_sync_runs,
@@ -69,7 +65,7 @@ def test_daily_run_repairs_a_missed_webhook_command(club: Club) -> None:
 
     club.converge()
     assert EMAIL in club.group_emails()
-    stored = latest_sync_runs(runtime.repository(), TENANT_ID)
+    stored = latest_sync_runs(bootstrap.container().repository, TENANT_ID)
     assert stored["daily"] is not None
     assert stored["daily"]["status"] == "succeeded"
     assert club.stack_tenant().connection_state is ConnectionState.CONNECTED
@@ -125,7 +121,7 @@ def test_tenant_with_invalid_credentials_is_reported_and_skipped(
     assert summary["succeeded"] == 1
     failed = only_result(summary, SECOND_TENANT)
     assert failed["errors"] == ["credentials_invalid"]
-    repo = runtime.repository()
+    repo = bootstrap.container().repository
     second = repo.get_tenant(SECOND_TENANT)
     assert second is not None
     assert second.connection_state is ConnectionState.INVALID_CREDENTIALS
@@ -221,25 +217,19 @@ def test_weekly_dry_run_reports_the_drift_and_changes_nothing(club: Club) -> Non
     assert club.snapshot() == kisi_before
 
 
-def test_interrupted_weekly_run_resumes_without_duplicate_writes(
-    club: Club, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_interrupted_weekly_run_resumes_without_duplicate_writes(club: Club) -> None:
     emails = [f"member{i}@example.com" for i in range(6)]
     for i, email in enumerate(emails):
         club.membership(f"m{i}", email, "active", T0)
     purge_commands(club)  # six members never granted: six missing grants
-    small = dataclasses.replace(
-        runtime.sync_dependencies(),
+    container = bootstrap.container()
+    # The sync, and the worker's weekly steps, take small budgets (injected in the container).
+    container.sync = dataclasses.replace(
+        container.sync,
         inline_budget=WeeklyBudget(pages=1, members=2),
         step_budget=WeeklyBudget(pages=1, members=2),
     )
-
-    @functools.cache
-    def small_steps() -> SyncDependencies:
-        return small
-
-    # The worker's weekly steps take the small budgets too.
-    monkeypatch.setattr(runtime, "sync_dependencies", small_steps)
+    small = container.sync
     # Kisi fails the first listing call (and the client's retries): the run pauses there and
     # goes on from the queue, a bounded step at a time.
     club.kisi.emulator.inject_fault(
@@ -248,12 +238,12 @@ def test_interrupted_weekly_run_resumes_without_duplicate_writes(
 
     first = only_result(weekly(club, tenant_id=TENANT_ID), TENANT_ID)
     assert first["status"] == "in_progress"
-    cursor = runtime.repository().get_sync_item(TENANT_ID, "weekly#cursor")
+    cursor = bootstrap.container().repository.get_sync_item(TENANT_ID, "weekly#cursor")
     assert cursor is not None
     assert cursor["step"] >= 1
 
     club.converge()
-    repo = runtime.repository()
+    repo = bootstrap.container().repository
     done = latest_sync_runs(repo, TENANT_ID)["weekly"]
     assert done is not None
     assert done["status"] == "succeeded"

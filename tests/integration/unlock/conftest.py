@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from access_core import bootstrap as runtime
+from access_core import bootstrap
 from kisi_emulator.server import RunningEmulator
 from tests.integration.harness import (
     PLAYER_ID,
@@ -111,4 +111,4 @@ def kisi_unlocks(club: Club, organization_id: int | None = None) -> list[dict[st
 
 
 def round_trips() -> int:
-    return runtime.repository().round_trips
+    return bootstrap.container().repository.round_trips

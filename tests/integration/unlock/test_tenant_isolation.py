@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from access_core import bootstrap as runtime
+from access_core import bootstrap
 from tests.integration.harness import PLAYER_ID, AdminApi, Club, UnlockApi
 from tests.integration.unlock.conftest import Doors, book, kisi_unlocks
 
@@ -87,7 +87,7 @@ def test_the_same_player_id_in_each_club_opens_only_its_own_doors(
     ours = [e for e in club.stack_audit() if e["action"].startswith("unlock.")]
     theirs = [
         e
-        for e in runtime.repository().list_audit(OTHER_TENANT)
+        for e in bootstrap.container().repository.list_audit(OTHER_TENANT)
         if e["action"].startswith("unlock.")
     ]
     assert [(e["action"], e["detail"]["reservation_id"]) for e in ours] == [

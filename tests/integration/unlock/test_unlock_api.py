@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from access_core import bootstrap as runtime
+from access_core import bootstrap
 from access_core.infrastructure.repository import AuditEntry, RecentUnlock
 from kisi_client import shared_http_client
 from local_runtime.lambda_events import http_api_event
@@ -45,7 +45,7 @@ def calls(club: Club) -> Iterator[list[str]]:
     def kisi_call(request: Any) -> None:
         seen.append(f"kisi {request.method} {request.url.path}")
 
-    clients = [runtime.dynamodb_client(), runtime.ssm_client()]
+    clients = [bootstrap.container().dynamodb, bootstrap.container().ssm]
     for client in clients:
         client.meta.events.register("before-call.*.*", aws_call)
     hooks = shared_http_client().event_hooks
@@ -390,7 +390,7 @@ def test_an_expired_dedupe_record_does_not_hold_the_door(
     """DynamoDB's TTL deletes late: a record past its time is ignored, and replaced."""
     book(club)
     past = datetime.now(UTC) - timedelta(minutes=1)
-    repository = runtime.repository()
+    repository = bootstrap.container().repository
     audit = AuditEntry(tenant_id=TENANT_ID, action="test.seed", subject="res-1")
     stale = RecentUnlock(past, past + timedelta(seconds=5))
     assert repository.record_unlock(TENANT_ID, "res-1", PLAYER_ID, doors.court, stale, audit)
@@ -404,7 +404,7 @@ def test_a_live_record_is_not_overwritten_by_a_concurrent_unlock(club: Club, doo
     """Two unlocks that both missed the record (concurrent): the second write keeps the first
     record and still stores its audit entry."""
     now = datetime.now(UTC)
-    repository = runtime.repository()
+    repository = bootstrap.container().repository
     first = RecentUnlock(now, now + timedelta(seconds=5))
     second = RecentUnlock(now + timedelta(seconds=1), now + timedelta(seconds=6))
     audit = AuditEntry(tenant_id=TENANT_ID, action="unlock.opened", subject="reservation:res-1")

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 
 DEFAULT_KISI_BASE_URL = "https://api.kisi.io"
 
@@ -20,7 +19,7 @@ class Settings:
     kisi_integration_contact: str
 
 
-def settings_from(environ: os._Environ[str] | dict[str, str]) -> Settings:
+def settings_from(environ: Mapping[str, str]) -> Settings:
     """Build settings from an environment mapping; a missing required variable names itself."""
 
     def required(name: str) -> str:
@@ -38,9 +37,3 @@ def settings_from(environ: os._Environ[str] | dict[str, str]) -> Settings:
         kisi_base_url=environ.get("KISI_BASE_URL") or DEFAULT_KISI_BASE_URL,
         kisi_integration_contact=environ.get("KISI_INTEGRATION_CONTACT", ""),
     )
-
-
-@cache
-def settings() -> Settings:
-    """The process's settings, read once per cold start."""
-    return settings_from(os.environ)
