@@ -50,7 +50,8 @@ def stack_environment(resources: StackResources, kisi_base_url: str) -> dict[str
 
 class InProcessStack:
     """Call `create()` inside moto's `mock_aws()` (or with AWS endpoints pointing at a moto
-    server): it creates the resources, sets the functions' environment and starts a new container."""
+    server): it creates the resources, sets the functions' environment and starts a new
+    container (bootstrap.start())."""
 
     def __init__(self, resources: StackResources, kisi_base_url: str) -> None:
         self.resources = resources

@@ -272,5 +272,5 @@ def start(new: Container | None = None) -> Container:
 
 def stop() -> None:
     """End the process-like life: the next `container()` is built from the environment then."""
-    global _process_container  # noqa: PLW0603
+    global _process_container
     _process_container = None

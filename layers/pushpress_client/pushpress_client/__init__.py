@@ -1,0 +1,103 @@
+"""PushPress Platform API v3 client: httpx + pydantic, no AWS imports. See ``PushPressClient``
+and, for webhook deliveries, ``pushpress_client.webhooks.verify_webhook``."""
+
+from pushpress_client.client import PushPressClient
+from pushpress_client.errors import (
+    PushPressAuthError,
+    PushPressBadRequest,
+    PushPressError,
+    PushPressInvalidResponse,
+    PushPressNotFound,
+    PushPressRateLimited,
+    PushPressUnavailable,
+)
+from pushpress_client.models import (
+    TWENTY_FOUR_HOUR_ACCESS_ENTITLEMENT,
+    BillingSchedule,
+    CheckinDetails,
+    Company,
+    Customer,
+    CustomerAccount,
+    CustomerName,
+    CustomerRole,
+    Enrollment,
+    EnrollmentStatus,
+    Entitlement,
+    Plan,
+    PlanCategory,
+    PlanPolicies,
+    RecurrenceDetails,
+)
+from pushpress_client.pacing import (
+    DEFAULT_REQUESTS_PER_SECOND,
+    SHARED_PACERS,
+    Pacer,
+    PacerRegistry,
+    pacer_key_for_api_key,
+)
+from pushpress_client.pagination import DEFAULT_PAGE_SIZE, Page
+from pushpress_client.retry import DEFAULT_RETRY_POLICY, NO_RETRY, RetryPolicy
+from pushpress_client.transport import (
+    API_KEY_HEADER,
+    COMPANY_ID_HEADER,
+    DEFAULT_BASE_URL,
+    DEFAULT_TIMEOUT,
+    shared_http_client,
+)
+from pushpress_client.webhooks import (
+    DEFAULT_TOLERANCE_SECONDS,
+    SIGNATURE_HEADER,
+    SignedContent,
+    VerifiedWebhook,
+    WebhookFailure,
+    WebhookVerificationError,
+    verify_webhook,
+)
+
+__all__ = [
+    "API_KEY_HEADER",
+    "COMPANY_ID_HEADER",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_PAGE_SIZE",
+    "DEFAULT_REQUESTS_PER_SECOND",
+    "DEFAULT_RETRY_POLICY",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_TOLERANCE_SECONDS",
+    "NO_RETRY",
+    "SHARED_PACERS",
+    "SIGNATURE_HEADER",
+    "TWENTY_FOUR_HOUR_ACCESS_ENTITLEMENT",
+    "BillingSchedule",
+    "CheckinDetails",
+    "Company",
+    "Customer",
+    "CustomerAccount",
+    "CustomerName",
+    "CustomerRole",
+    "Enrollment",
+    "EnrollmentStatus",
+    "Entitlement",
+    "Pacer",
+    "PacerRegistry",
+    "Page",
+    "Plan",
+    "PlanCategory",
+    "PlanPolicies",
+    "PushPressAuthError",
+    "PushPressBadRequest",
+    "PushPressClient",
+    "PushPressError",
+    "PushPressInvalidResponse",
+    "PushPressNotFound",
+    "PushPressRateLimited",
+    "PushPressUnavailable",
+    "RecurrenceDetails",
+    "RetryPolicy",
+    "SignedContent",
+    "VerifiedWebhook",
+    "WebhookFailure",
+    "WebhookVerificationError",
+    "pacer_key_for_api_key",
+    "shared_http_client",
+    "verify_webhook",
+]
