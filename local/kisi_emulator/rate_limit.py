@@ -1,4 +1,6 @@
-"""Kisi's rate limit: 5 requests per second per Kisi user, shared by all of that user's keys."""
+"""Kisi's rate limit: 5 requests per second per Kisi user, shared by all of that user's keys.
+
+The PushPress emulator enforces its own limit with the same limiter (per API key)."""
 
 import threading
 from collections import deque
@@ -15,8 +17,10 @@ class SlidingWindowLimiter:
     does not use up budget). Time comes from the injected clock."""
 
     def __init__(self, clock: Clock, limit: int = REQUESTS_PER_SECOND) -> None:
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
         self._clock = clock
-        self._limit = limit
+        self.limit = limit
         self._accepted: dict[Hashable, deque[float]] = {}
         self._lock = threading.Lock()
 
@@ -26,7 +30,7 @@ class SlidingWindowLimiter:
             accepted = self._accepted.setdefault(identity, deque())
             while accepted and accepted[0] <= now - WINDOW_SECONDS:
                 accepted.popleft()
-            if len(accepted) >= self._limit:
+            if len(accepted) >= self.limit:
                 return False
             accepted.append(now)
             return True

@@ -13,7 +13,7 @@ Choices where PushPress publishes nothing (README.md says the same): error bodie
 per API key (429, ``Retry-After: 1``).
 """
 
-from pushpress_emulator.clock import Clock, ManualClock, SystemClock
+from kisi_emulator.clock import Clock, ManualClock, SystemClock
 from pushpress_emulator.deliveries import BodyFormat, DeliveryStatus
 from pushpress_emulator.demo import DEMO_API_KEY, DEMO_COMPANY_NAME, demo_seed
 from pushpress_emulator.emulator import PushPressEmulator

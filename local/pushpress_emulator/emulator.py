@@ -22,8 +22,9 @@ from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
+from kisi_emulator.clock import Clock, SystemClock
+from kisi_emulator.rate_limit import SlidingWindowLimiter
 from pushpress_emulator.call import Call
-from pushpress_emulator.clock import Clock, SystemClock
 from pushpress_emulator.deliveries import (
     BodyFormat,
     Deliverer,
@@ -35,7 +36,6 @@ from pushpress_emulator.deliveries import (
 )
 from pushpress_emulator.demo import demo_seed
 from pushpress_emulator.faults import FaultInjector, FaultSpec
-from pushpress_emulator.rate_limit import REQUESTS_PER_SECOND, SlidingWindowLimiter
 from pushpress_emulator.routes import CONTROL_PREFIX, Route, RouteMatch, match_route
 from pushpress_emulator.seed import SeedDocument, apply_seed
 from pushpress_emulator.state import Change, Company, EmulatorState
@@ -51,6 +51,11 @@ from pushpress_emulator.wire import (
 )
 
 logger = logging.getLogger(__name__)
+
+# PushPress publishes no rate limit (docs/pushpress-api.md): the emulator enforces this many
+# requests per API key in a sliding 1 s window, so that a client that does not pace itself meets
+# 429s (answered with Retry-After: 1).
+REQUESTS_PER_SECOND = 5
 
 ANONYMOUS = "anonymous"
 API_KEY_HEADER = "api-key"

@@ -13,7 +13,7 @@ from typing import Any, Literal, Self
 import httpx
 import pytest
 
-from pushpress_emulator.clock import Clock
+from kisi_emulator.clock import Clock
 from pushpress_emulator.emulator import PushPressEmulator
 from pushpress_emulator.server import RunningEmulator, start_emulator
 from pushpress_emulator.wire import EmulatorRequest
