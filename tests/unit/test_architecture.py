@@ -117,9 +117,11 @@ def test_the_check_finds_an_upward_import(tmp_path: Path) -> None:
     assert [(f.module, f.target, f.line) for f in found] == [("domain/model", "admin", 2)]
 
 
-def test_the_kisi_client_layer_knows_nothing_of_the_bridge() -> None:
-    kisi_client = ROOT / "layers" / "kisi_client" / "kisi_client"
-    for path in kisi_client.rglob("*.py"):
+@pytest.mark.parametrize("client_layer", ["kisi_client", "pushpress_client"])
+def test_the_client_layers_know_nothing_of_the_bridge(client_layer: str) -> None:
+    package = ROOT / "layers" / client_layer / client_layer
+    assert package.is_dir()
+    for path in package.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and node.module:
                 assert not node.module.startswith(("access_core", "local_runtime", "boto")), path

@@ -17,7 +17,6 @@ from access_core.membership.policy import (
     REASON_TEXT,
     AccessReason,
     MembershipDecision,
-    access_ends_at,
     decide_membership_access,
 )
 from tests.unit.strategies import (
@@ -442,7 +441,7 @@ def test_known_statuses_are_accepted_at_the_edge(status: str) -> None:
     ],
 )
 def test_access_ends_at(overrides: dict[str, Any], expected: datetime | None) -> None:
-    assert access_ends_at(member(**overrides)) == expected
+    assert member(**overrides).access_ends_at == expected
 
 
 # --- properties -----------------------------------------------------------------------------------
@@ -592,7 +591,7 @@ def test_access_ends_exactly_at_access_ends_at(m: Member, data: st.DataObject) -
     assert m.cancellation_at is not None
     p = plan(plan_id=m.plan_id or "gold")
     m = m.model_copy(update={"plan_id": p.plan_id})
-    ends = access_ends_at(m)
+    ends = m.access_ends_at
     assert ends is not None
     now = data.draw(instants_near(ends), label="now")
 
@@ -609,7 +608,7 @@ def test_access_ends_at_only_for_live_pending_cancellations(
 ) -> None:
     m = m.model_copy(update={"status": status})
 
-    ends = access_ends_at(m)
+    ends = m.access_ends_at
 
     if m.deleted or status is not S.PENDING_CANCEL or m.cancellation_at is None:
         assert ends is None

@@ -19,7 +19,7 @@ from access_core.domain.events import ReservationStatus
 from access_core.domain.model import ConnectionState, Lock, Reservation, Tenant
 from access_core.http.responses import ServiceResponse
 from access_core.infrastructure.repository import AuditEntry, RecentUnlock, UnlockFacts
-from access_core.kisi.gateway import UNLOCK_PROFILE
+from access_core.kisi.gateway import UNLOCK_PROFILE, unlock_kisi_client
 from access_core.reservations.policy import ReservationDecision, ReservationReason
 from access_core.unlock.service import (
     RETRY_DEDUPE_SECONDS,
@@ -31,7 +31,6 @@ from access_core.unlock.service import (
     metric_name,
     refusal_for,
     unlock_door,
-    unlock_kisi_client,
 )
 from kisi_client import (
     KisiConflict,

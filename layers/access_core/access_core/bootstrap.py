@@ -201,11 +201,8 @@ class Container:
         """Kept across warm invocations: it holds each tenant's Kisi client and key (read from
         SSM without Powertools' cache; `TenantKisiClients` bounds its age and drops it when the
         tenant's connection changes)."""
-        from access_core.unlock.service import (
-            TenantKisiClients,
-            UnlockDependencies,
-            unlock_kisi_client,
-        )
+        from access_core.kisi.gateway import unlock_kisi_client
+        from access_core.unlock.service import TenantKisiClients, UnlockDependencies
 
         config = self.settings
 

@@ -122,3 +122,16 @@ def worker_kisi_client(
         integration_contact=integration_contact,
         pacer_key=tenant.kisi_identity,
     )
+
+
+def unlock_kisi_client(
+    tenant: Tenant, api_key: str, base_url: str, integration_contact: str | None
+) -> KisiClient:
+    """The tenant's client for unlocks."""
+    return kisi_client(
+        api_key,
+        UNLOCK_PROFILE,
+        base_url=base_url,
+        integration_contact=integration_contact,
+        pacer_key=tenant.kisi_identity,
+    )

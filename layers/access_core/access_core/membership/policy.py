@@ -119,7 +119,7 @@ def decide_membership_access(
     if member.status is MembershipStatus.ACTIVE:
         return granted(AccessReason.ACTIVE)
     # Only pending_cancel is left: the statuses are an exhaustive enum.
-    valid_until = access_ends_at(member)
+    valid_until = member.access_ends_at
     if valid_until is None:
         return granted(AccessReason.PENDING_CANCEL_WITHOUT_DATE)
     # Compare the whole-second end that Kisi gets, not the raw date: a date later in the same
@@ -127,9 +127,3 @@ def decide_membership_access(
     if valid_until <= now:
         return revoked(AccessReason.PENDING_CANCEL_DATE_PASSED)
     return granted(AccessReason.PENDING_CANCEL_UNTIL_DATE, valid_until)
-
-
-def access_ends_at(member: Member) -> datetime | None:
-    """When a granted member's access runs out by itself: `Member.access_ends_at`, the one place
-    the rule lives (the store indexes it too)."""
-    return member.access_ends_at

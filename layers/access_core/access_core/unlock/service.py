@@ -29,7 +29,6 @@ from access_core.domain.model import Lock, Tenant
 from access_core.domain.ports import Clock, MetricsSink, SecretStore
 from access_core.http.responses import ServiceResponse, error_response
 from access_core.infrastructure.repository import AuditEntry, RecentUnlock, UnlockFacts
-from access_core.kisi.gateway import UNLOCK_PROFILE, kisi_client
 from access_core.reservations.policy import (
     WINDOW_REASONS,
     AccessWindow,
@@ -47,7 +46,7 @@ from access_core.unlock.models import (
     UnlockResponse,
     WindowView,
 )
-from kisi_client import KisiClient, KisiError, UnlockFailureReason
+from kisi_client import KisiError, UnlockFailureReason
 
 logger = logging.getLogger(__name__)
 
@@ -150,19 +149,6 @@ class TenantKisiClients:
 
     def forget(self, tenant_id: str) -> None:
         self._clients.pop(tenant_id, None)
-
-
-def unlock_kisi_client(
-    tenant: Tenant, api_key: str, base_url: str, integration_contact: str | None
-) -> KisiClient:
-    """The tenant's client for unlocks (`kisi.gateway.UNLOCK_PROFILE`)."""
-    return kisi_client(
-        api_key,
-        UNLOCK_PROFILE,
-        base_url=base_url,
-        integration_contact=integration_contact,
-        pacer_key=tenant.kisi_identity,
-    )
 
 
 @dataclass(frozen=True)
