@@ -109,7 +109,7 @@ def _members(
 
 
 def _store_members(members: list[Any]) -> None:
-    """Member items as the repository writes them, 25 a BatchWriteItem."""
+    """Member items as the member store writes them, 25 a BatchWriteItem."""
     from boto3.dynamodb.types import TypeSerializer
 
     from access_core import bootstrap
@@ -157,19 +157,21 @@ def _members_in_memory(members: list[Any]) -> Any:
     come from `members`: moto serialises each member item in milliseconds, which would make the
     benchmark's 10,000 members take many minutes. The sync's Kisi calls are the same."""
     from access_core import bootstrap
-    from access_core.infrastructure.repository import BridgeRepository
+    from access_core.infrastructure.storage import Stores
+    from access_core.infrastructure.storage.members import MemberStore
 
-    class MembersInMemory(BridgeRepository):
-        def members_page(
+    class MembersInMemory(MemberStore):
+        def page(
             self, tenant_id: str, cursor: str | None, page_size: int
         ) -> tuple[list[Any], str | None]:
             start = int(cursor or 0)
             end = start + page_size
             return members[start:end], (str(end) if end < len(members) else None)
 
-    return MembersInMemory(
-        bootstrap.container().dynamodb, bootstrap.container().settings.table_name, bootstrap.utc_now
-    )
+    container = bootstrap.container()
+    stores = Stores.on(container.dynamodb, container.settings.table_name, bootstrap.utc_now)
+    stores.members = MembersInMemory(stores.table)
+    return stores
 
 
 def _writes(calls: Counter[str]) -> int:
@@ -209,9 +211,7 @@ def run(members: int, pipeline_members: int) -> Report:
         emails = [f"member{index:06d}@steady.example" for index in range(members)]
         ids = _seed_kisi_members(emulator, org, emails)
         steady = _members(tenant.tenant_id, org.group_id, emails, ids)
-        deps = dataclasses.replace(
-            bootstrap.container().sync, repository=_members_in_memory(steady)
-        )
+        deps = dataclasses.replace(bootstrap.container().sync, stores=_members_in_memory(steady))
         report.note(
             f"N = {members} members in sync (Kisi calls through the emulator; the diff reads "
             f"member pages from memory), M = {pipeline_members} through the whole pipeline "
@@ -286,7 +286,7 @@ def run(members: int, pipeline_members: int) -> Report:
             [f"new{index:06d}@onboarding.example" for index in range(members)],
             None,
         )
-        dry = dataclasses.replace(deps, repository=_members_in_memory(fresh))
+        dry = dataclasses.replace(deps, stores=_members_in_memory(fresh))
         before = kisi_calls(emulator, new_org)
         result = run_weekly_sync(dry, new_tenant.tenant_id, dry_run=True)
         onboarding_listing = _spent(emulator, new_org, before).total()

@@ -82,7 +82,7 @@ class DoorUnlocker:
         self.tenant = tenant
         self.lock_id = lock_id
         self._kisi_base_url = kisi_base_url
-        bootstrap.container().repository.put_locks(
+        bootstrap.container().stores.locks.put_many(
             tenant.tenant_id,
             [Lock(tenant_id=tenant.tenant_id, lock_id=lock_id, name="Door", enabled=True)],
         )
@@ -141,7 +141,7 @@ class DoorUnlocker:
         from kisi_client import KisiClient, KisiError
 
         if self._client is None:
-            stored = bootstrap.container().repository.get_tenant(self.tenant.tenant_id)
+            stored = bootstrap.container().stores.tenants.get(self.tenant.tenant_id)
             assert stored is not None
             self._client = KisiClient(
                 self.tenant.org.api_key,

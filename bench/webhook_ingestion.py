@@ -1,6 +1,6 @@
 """Webhook ingestion: what one platform event costs the webhook function in AWS calls, per event
 type, through the real handler (in-process stack, moto): DynamoDB round trips (all of them, and
-the repository's own `round_trips` counter, which leaves out the idempotency record), DynamoDB
+the stores' own `round_trips` counter, which leaves out the idempotency record), DynamoDB
 writes, SQS send calls and messages, SSM reads. No Kisi call is made on this path."""
 
 from __future__ import annotations
@@ -35,15 +35,15 @@ def _measure(
 ) -> None:
     from access_core import bootstrap
 
-    repository = bootstrap.container().repository
+    stores = bootstrap.container().stores
     queue = bootstrap.container().command_queue
     before = counter.snapshot()
-    repository_before = repository.round_trips
+    stores_before = stores.round_trips
     queue_before = queue.round_trips
     for n in range(events):
         send(n)
     calls, messages = counter.since(before)
-    repository_trips = repository.round_trips - repository_before
+    store_trips = stores.round_trips - stores_before
     queue_trips = queue.round_trips - queue_before
     # Leave nothing queued for the next scenario's counts.
     tenant.stack.drain_commands()
@@ -56,9 +56,9 @@ def _measure(
     )
     report.figure(f"{name}.dynamodb_round_trips", dynamodb / per, f"{meaning} [{ops}]")
     report.figure(
-        f"{name}.repository_round_trips",
-        repository_trips / per,
-        "repository.round_trips (the rest is Powertools' idempotency record)",
+        f"{name}.store_round_trips",
+        store_trips / per,
+        "stores.round_trips (the rest is Powertools' idempotency record)",
     )
     report.figure(f"{name}.dynamodb_writes", dynamodb_writes(calls) / per, "writes among them")
     report.figure(

@@ -60,12 +60,14 @@ class InProcessStack:
         self.ssm = boto3.client("ssm")
 
     @classmethod
-    def create(cls, kisi_base_url: str) -> InProcessStack:
+    def create(cls, kisi_base_url: str, **container_overrides: Any) -> InProcessStack:
+        """`container_overrides`: fields of the new `bootstrap.Container` (e.g. a test's
+        `worker_kisi_client`)."""
         resources = create_stack_resources(
             boto3.client("dynamodb"), boto3.client("sqs"), load_template()
         )
         os.environ.update(stack_environment(resources, kisi_base_url))
-        bootstrap.start()
+        bootstrap.start(bootstrap.Container.from_environment(**container_overrides))
         return cls(resources, kisi_base_url)
 
     # ---- tenants -------------------------------------------------------------------------------

@@ -37,5 +37,5 @@ def register_tenant(
                 "kisi_key_hint": api_key[-4:],
             }
         )
-    bootstrap.container().repository.put_tenant(tenant)
+    bootstrap.container().stores.tenants.put(tenant)
     return secret

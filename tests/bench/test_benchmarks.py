@@ -28,7 +28,7 @@ def test_sync_benchmark_is_skipped_with_a_note_or_run(monkeypatch, capsys):
 def test_webhook_ingestion_counts_round_trips_and_sends_per_event():
     figures = webhook_ingestion.run(events=1).figures
 
-    assert figures["membership_upserted.new_member.repository_round_trips"] == 2
+    assert figures["membership_upserted.new_member.store_round_trips"] == 2
     assert figures["membership_upserted.new_member.sqs_sends"] == 1
     assert figures["membership_upserted.new_member.ssm_reads"] == 0
     # A redelivery is answered from the idempotency record: nothing stored, nothing sent.

@@ -4,7 +4,7 @@ the Kisi emulator), its Kisi seed, and the platform events it sends."""
 import json
 import os
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,6 +14,7 @@ import boto3
 
 from access_core import bootstrap
 from access_core.domain.model import Member, Tenant
+from kisi_client import KisiClient
 from kisi_emulator.server import RunningEmulator
 from local_runtime.in_process import SSM_PREFIX, HttpResult, InProcessStack
 from local_runtime.lambda_events import http_api_event
@@ -82,18 +83,18 @@ class Club:
         return self.post("plan.updated", data)
 
     def stored_member(self, member_id: str) -> Member:
-        member = bootstrap.container().repository.get_member(TENANT_ID, member_id)
+        member = bootstrap.container().stores.members.get(TENANT_ID, member_id)
         assert member is not None
         return member
 
     def stack_tenant(self) -> Tenant:
-        tenant = bootstrap.container().repository.get_tenant(TENANT_ID)
+        tenant = bootstrap.container().stores.tenants.get(TENANT_ID)
         assert tenant is not None
         return tenant
 
     def stack_audit(self) -> list[dict[str, Any]]:
         """The tenant's audit entries, newest first."""
-        return bootstrap.container().repository.list_audit(TENANT_ID)
+        return bootstrap.container().stores.audit.recent(TENANT_ID)
 
     def converge(self) -> int:
         return self.stack.drain_commands()
@@ -146,9 +147,16 @@ def seed_kisi(kisi: RunningEmulator) -> dict[str, Any]:
     return kisi.emulator.seed(document)["organizations"]["club"]
 
 
-def make_club(kisi: RunningEmulator, **tenant_settings: Any) -> Club:
+def make_club(
+    kisi: RunningEmulator,
+    *,
+    worker_kisi_client: Callable[[Tenant, str], KisiClient] | None = None,
+    **tenant_settings: Any,
+) -> Club:
+    """A connected club on a new in-process stack; `worker_kisi_client` replaces how the worker
+    and the syncs build a tenant's Kisi client (see `bootstrap.Container`)."""
     seeded = seed_kisi(kisi)
-    stack = InProcessStack.create(kisi.base_url)
+    stack = InProcessStack.create(kisi.base_url, worker_kisi_client=worker_kisi_client)
     secret = stack.add_tenant(
         TENANT_ID, api_key=API_KEY, kisi_group_id=seeded["groups"]["24h"], **tenant_settings
     )

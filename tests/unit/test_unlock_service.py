@@ -18,7 +18,7 @@ from access_core.domain.caller import Caller
 from access_core.domain.events import ReservationStatus
 from access_core.domain.model import ConnectionState, Lock, Reservation, Tenant
 from access_core.http.responses import ServiceResponse
-from access_core.infrastructure.repository import AuditEntry, RecentUnlock, UnlockFacts
+from access_core.infrastructure.storage import AuditEntry, RecentUnlock, UnlockFacts
 from access_core.kisi.gateway import UNLOCK_PROFILE, unlock_kisi_client
 from access_core.reservations.policy import ReservationDecision, ReservationReason
 from access_core.unlock.service import (

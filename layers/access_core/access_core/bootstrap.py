@@ -14,7 +14,7 @@ asked for, so that a function's cold start imports only what that function uses
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -26,9 +26,9 @@ from aws_lambda_powertools import Metrics
 from access_core.domain.ports import Clock
 from access_core.infrastructure.config import Settings, settings_from
 from access_core.infrastructure.metrics import PowertoolsMetricsSink
-from access_core.infrastructure.repository import BridgeRepository
 from access_core.infrastructure.sqs import SqsCommandQueue
 from access_core.infrastructure.ssm import SsmSecretStore
+from access_core.infrastructure.storage import Stores
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -60,13 +60,18 @@ class Container:
     settings: Settings
     environ: Mapping[str, str] = field(default_factory=dict)
     clock: Clock = utc_now
+    # How the worker and the syncs get a tenant's Kisi client. None: as in production, paced on
+    # the tenant's Kisi identity (tests pass one paced on a virtual clock).
+    worker_kisi_client: Callable[[Tenant, str], KisiClient] | None = None
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Container:
+    def from_environment(
+        cls, environ: Mapping[str, str] | None = None, **overrides: Any
+    ) -> Container:
         """Settings are read now; `environ` (the process's own by default) stays readable for
-        optional variables such as COMMAND_DLQ_URL."""
+        optional variables such as COMMAND_DLQ_URL. `overrides` set the other fields."""
         values = os.environ if environ is None else environ
-        return cls(settings=settings_from(values), environ=values)
+        return cls(settings=settings_from(values), environ=values, **overrides)
 
     # ---- AWS clients and adapters ----------------------------------------------------------
 
@@ -83,8 +88,8 @@ class Container:
         return boto3.client("ssm")
 
     @cached_property
-    def repository(self) -> BridgeRepository:
-        return BridgeRepository(self.dynamodb, self.settings.table_name, self.clock)
+    def stores(self) -> Stores:
+        return Stores.on(self.dynamodb, self.settings.table_name, self.clock)
 
     @cached_property
     def command_queue(self) -> SqsCommandQueue:
@@ -114,6 +119,8 @@ class Container:
 
     def tenant_worker_client(self, tenant: Tenant, api_key: str) -> KisiClient:
         """A Kisi client for the worker and the syncs: paced on the tenant's Kisi identity."""
+        if self.worker_kisi_client is not None:
+            return self.worker_kisi_client(tenant, api_key)
         from access_core.kisi import gateway
 
         return gateway.worker_kisi_client(
@@ -141,7 +148,7 @@ class Container:
         """The tenant's last daily and weekly sync results, for the admin status."""
         from access_core.sync.service import latest_sync_runs
 
-        return latest_sync_runs(self.repository, tenant_id)
+        return latest_sync_runs(self.stores, tenant_id)
 
     # ---- each function's dependencies --------------------------------------------------------
 
@@ -150,7 +157,7 @@ class Container:
         from access_core.ingest.service import WebhookDependencies
 
         return WebhookDependencies(
-            repository=self.repository,
+            stores=self.stores,
             queue=self.command_queue,
             secrets=self.secret_store,
             idempotency=self.webhook_idempotency,
@@ -172,7 +179,7 @@ class Container:
             continue_weekly_sync(self.sync, command)
 
         return WorkerDependencies(
-            repository=self.repository,
+            stores=self.stores,
             queue=self.command_queue,
             secrets=self.secret_store,
             kisi_for=kisi_for,
@@ -188,7 +195,7 @@ class Container:
         from access_core.sync.service import SyncDependencies
 
         return SyncDependencies(
-            repository=self.repository,
+            stores=self.stores,
             queue=self.command_queue,
             secrets=self.secret_store,
             kisi_for=self.tenant_worker_client,
@@ -203,6 +210,7 @@ class Container:
         tenant's connection changes)."""
         from access_core.kisi.gateway import unlock_kisi_client
         from access_core.unlock.service import TenantKisiClients, UnlockDependencies
+        from access_core.unlock.storage import StoredUnlocks
 
         config = self.settings
 
@@ -213,7 +221,7 @@ class Container:
 
         uncached_secrets = SsmSecretStore(self.ssm, config.ssm_prefix, max_age_seconds=0)
         return UnlockDependencies(
-            store=self.repository,
+            store=StoredUnlocks(self.stores),
             kisi=TenantKisiClients(uncached_secrets, kisi_for),
             metrics=self.metrics(),
             clock=self.clock,
@@ -236,7 +244,7 @@ class Container:
             )
 
         return AdminDependencies(
-            repository=self.repository,
+            stores=self.stores,
             queue=self.command_queue,
             secrets=self.secret_store,
             kisi_for_key=kisi_for_key,

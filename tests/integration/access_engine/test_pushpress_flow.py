@@ -120,7 +120,7 @@ def test_customer_event_first_then_enrollment_grants(pushpress_club: Club) -> No
 
     # A customer without an enrollment is not a member: nothing in Kisi.
     assert managed_users(club) == set()
-    assert bootstrap.container().repository.get_member(TENANT_ID, MAYA) is None
+    assert bootstrap.container().stores.members.get(TENANT_ID, MAYA) is None
 
     assert post_sample(club, ENROLLMENT_WITHOUT_CUSTOMER)["applied"] == 1
     club.converge()

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from access_core import bootstrap
+from access_core.infrastructure.storage import StoredPlan
+from access_core.infrastructure.storage.tenants import TenantStore
 from tests.integration.harness import (
     API_KEY,
     DAY_PASS_PLAN,
@@ -81,7 +83,7 @@ def test_put_creates_a_new_tenant_with_defaults_and_queues_nothing(club: Club) -
     assert plans_by_id(body)["all-hours"]["flags_set_by"] == "admin"
     assert club.stack.queue_depth() == depth
     assert new_club("GET", "/settings").body == {**body, "reevaluating_plans": []}
-    stored = bootstrap.container().repository.get_tenant("club-2")
+    stored = bootstrap.container().stores.tenants.get("club-2")
     assert stored is not None
     assert stored.name == "Second Club"
 
@@ -201,18 +203,18 @@ def test_a_plan_changed_meanwhile_is_a_409_and_nothing_is_saved(
     club: Club, admin: AdminApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A platform plan.updated lands between the admin's read of the plans and the write."""
-    repository = bootstrap.container().repository
-    read_plans = repository.list_plans
+    stores = bootstrap.container().stores
     seen: dict[str, Any] = {}
 
-    def plans_then_a_webhook(tenant_id: str) -> Any:
-        plans = read_plans(tenant_id)
-        monkeypatch.setattr(repository, "list_plans", read_plans)
-        club.plan(GOLD_PLAN, True, T0 + timedelta(days=1), group_id=club.other_group_id)
-        seen["state"] = stack_state(club.stack)
-        return plans
+    class PlansThenAWebhook(TenantStore):
+        def plans(self, tenant_id: str) -> list[StoredPlan]:
+            plans = super().plans(tenant_id)
+            if "state" not in seen:
+                club.plan(GOLD_PLAN, True, T0 + timedelta(days=1), group_id=club.other_group_id)
+                seen["state"] = stack_state(club.stack)
+            return plans
 
-    monkeypatch.setattr(repository, "list_plans", plans_then_a_webhook)
+    monkeypatch.setattr(stores, "tenants", PlansThenAWebhook(stores.table))
 
     result = admin(
         "PUT",

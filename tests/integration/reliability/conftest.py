@@ -47,23 +47,21 @@ def virtual_clock() -> VirtualClock:
     return VirtualClock()
 
 
-@pytest.fixture
-def unpaced_worker(monkeypatch: pytest.MonkeyPatch, virtual_clock: VirtualClock) -> VirtualClock:
-    """The worker's Kisi client as built in production, but paced on `virtual_clock` and with a
-    short read timeout. Yields the clock (its `slept` is the pacing and backoff skipped)."""
-    pacers = PacerRegistry(clock=virtual_clock, sleep=virtual_clock.sleep)
-    production: Callable[[Tenant, str, str, str | None], KisiClient] = (
-        kisi_gateway.worker_kisi_client
-    )
+UnpacedKisiClient = Callable[[Tenant, str], KisiClient]
 
-    def worker_kisi_client(
-        tenant: Tenant, api_key: str, base_url: str, integration_contact: str | None
-    ) -> KisiClient:
-        built = production(tenant, api_key, base_url, integration_contact)
+
+@pytest.fixture
+def unpaced_worker(kisi: RunningEmulator, virtual_clock: VirtualClock) -> UnpacedKisiClient:
+    """The worker's Kisi client as built in production, but paced on `virtual_clock` and with a
+    short read timeout: pass it to `make_club(worker_kisi_client=...)` (the clock's `slept` is the
+    pacing and backoff skipped)."""
+    pacers = PacerRegistry(clock=virtual_clock, sleep=virtual_clock.sleep)
+
+    def worker_kisi_client(tenant: Tenant, api_key: str) -> KisiClient:
+        built = kisi_gateway.worker_kisi_client(tenant, api_key, kisi.base_url, None)
         return KisiClient(
             api_key,
-            base_url=base_url,
-            integration_contact=integration_contact or None,
+            base_url=kisi.base_url,
             retry=kisi_gateway.WORKER_RETRY_POLICY,
             requests_per_second=built.pacer.requests_per_second,
             pacer_key=built.pacer_key,
@@ -71,8 +69,7 @@ def unpaced_worker(monkeypatch: pytest.MonkeyPatch, virtual_clock: VirtualClock)
             timeout=httpx.Timeout(WORKER_READ_TIMEOUT_SECONDS, connect=2.0),
         )
 
-    monkeypatch.setattr(kisi_gateway, "worker_kisi_client", worker_kisi_client)
-    return virtual_clock
+    return worker_kisi_client
 
 
 @pytest.fixture
@@ -83,10 +80,10 @@ def fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def club(aws: None, kisi: RunningEmulator, unpaced_worker: VirtualClock) -> Iterator[Club]:
+def club(aws: None, kisi: RunningEmulator, unpaced_worker: UnpacedKisiClient) -> Iterator[Club]:
     """One connected club on an in-process stack, its worker unpaced (see `unpaced_worker`)."""
     with restored_environment():
-        yield make_club(kisi)
+        yield make_club(kisi, worker_kisi_client=unpaced_worker)
 
 
 @dataclass

@@ -33,7 +33,7 @@ from tests.integration.harness import (
     restored_environment,
 )
 
-from .conftest import VirtualClock
+from .conftest import UnpacedKisiClient
 
 MEMBERS = ("m1", "m2", "m3", "m4")
 PLANS = (GOLD_PLAN, DAY_PASS_PLAN)
@@ -266,16 +266,16 @@ def run_scenario(club: Club, scenario: Scenario) -> None:
 
 def decisions_for_stored_state(club: Club) -> dict[str, MembershipDecision]:
     """The policy's decision for every stored member, on the stored platform state, now."""
-    repo = bootstrap.container().repository
-    tenant = repo.get_tenant(TENANT_ID)
+    stores = bootstrap.container().stores
+    tenant = stores.tenants.get(TENANT_ID)
     assert tenant is not None
     now = datetime.now(UTC)
     decisions = {}
     for member_id in MEMBERS:
-        member = repo.get_member(TENANT_ID, member_id)
+        member = stores.members.get(TENANT_ID, member_id)
         if member is None:
             continue
-        plan = repo.get_plan(TENANT_ID, member.plan_id) if member.plan_id else None
+        plan = stores.tenants.get_plan(TENANT_ID, member.plan_id) if member.plan_id else None
         decisions[member_id] = decide_membership_access(member, plan, tenant.kisi_group_id, now)
     return decisions
 
@@ -313,11 +313,11 @@ def newest_by_subject(scenario: Scenario, kinds: set[str]) -> dict[str, Platform
 
 def check_stored_state_is_the_newest(club: Club, scenario: Scenario) -> None:
     """Duplicates and reordering cannot leave anything older than the platform's latest change."""
-    repo = bootstrap.container().repository
+    stores = bootstrap.container().stores
     for member_id, event in newest_by_subject(
         scenario, {"membership.upserted", "membership.deleted"}
     ).items():
-        member = repo.get_member(TENANT_ID, member_id)
+        member = stores.members.get(TENANT_ID, member_id)
         assert member is not None
         fields = dict(event.fields)
         if event.kind == "membership.deleted":
@@ -328,13 +328,13 @@ def check_stored_state_is_the_newest(club: Club, scenario: Scenario) -> None:
         assert member.plan_id == fields["plan_id"], member_id
         assert member.email == member_emails(member_id)[fields["email_index"]], member_id
     for plan_id, event in newest_by_subject(scenario, {"plan.updated"}).items():
-        plan = repo.get_plan(TENANT_ID, plan_id)
+        plan = stores.tenants.get_plan(TENANT_ID, plan_id)
         assert plan is not None
         assert plan.has_24h_access == dict(event.fields)["has_24h_access"], plan_id
     for reservation_id, event in newest_by_subject(
         scenario, {"reservation.upserted", "reservation.cancelled"}
     ).items():
-        reservation = repo.get_reservation(TENANT_ID, reservation_id)
+        reservation = stores.reservations.get(TENANT_ID, reservation_id)
         if event.kind == "reservation.cancelled":
             assert reservation is None or reservation.status.value == "cancelled"
         else:
@@ -345,11 +345,17 @@ def check_stored_state_is_the_newest(club: Club, scenario: Scenario) -> None:
 # ---- the property -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ChaosKisi:
+    running: RunningEmulator
+    worker_kisi_client: UnpacedKisiClient
+
+
 @pytest.fixture
 def chaos_kisi(
-    kisi: RunningEmulator, unpaced_worker: VirtualClock, fake_aws_credentials: None
-) -> RunningEmulator:
-    return kisi
+    kisi: RunningEmulator, unpaced_worker: UnpacedKisiClient, fake_aws_credentials: None
+) -> ChaosKisi:
+    return ChaosKisi(kisi, unpaced_worker)
 
 
 @settings(
@@ -363,11 +369,15 @@ def chaos_kisi(
 )
 @given(scenario=scenarios())
 def test_kisi_ends_exactly_as_the_policy_decides_after_chaos(
-    chaos_kisi: RunningEmulator, scenario: Scenario
+    chaos_kisi: ChaosKisi, scenario: Scenario
 ) -> None:
-    chaos_kisi.emulator.reset()
+    chaos_kisi.running.emulator.reset()
     with mock_aws(), restored_environment():
-        club = make_club(chaos_kisi, revoke_mode=scenario.revoke_mode)
+        club = make_club(
+            chaos_kisi.running,
+            worker_kisi_client=chaos_kisi.worker_kisi_client,
+            revoke_mode=scenario.revoke_mode,
+        )
         adopted_id = add_adoptable_user(club)
         unmanaged_before = club.users_by_email()[UNMANAGED_EMAIL]
         unmanaged_assignment_before = club.group_assignments()[UNMANAGED_EMAIL]

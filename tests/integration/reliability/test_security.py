@@ -33,7 +33,7 @@ from tests.integration.harness import (
     restored_environment,
 )
 
-from .conftest import Exposure, VirtualClock
+from .conftest import Exposure, UnpacedKisiClient
 
 ADMIN_SETTINGS = f"/v1/admin/tenants/{TENANT_ID}/settings"
 DOORS = "/v1/reservations/res-1/doors"
@@ -76,10 +76,12 @@ def issuer(key_file: Path) -> LocalIssuer:
 
 
 @pytest.fixture
-def door_club(aws: None, kisi: RunningEmulator, unpaced_worker: VirtualClock) -> Iterator[Club]:
+def door_club(
+    aws: None, kisi: RunningEmulator, unpaced_worker: UnpacedKisiClient
+) -> Iterator[Club]:
     """A club offering door access with bookings, and another club (club-2) beside it."""
     with restored_environment():
-        club = make_club(kisi, door_access_enabled=True)
+        club = make_club(kisi, worker_kisi_client=unpaced_worker, door_access_enabled=True)
         club.stack.add_tenant("club-2", api_key=API_KEY, door_access_enabled=True)
         yield club
 

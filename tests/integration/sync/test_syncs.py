@@ -65,7 +65,7 @@ def test_daily_run_repairs_a_missed_webhook_command(club: Club) -> None:
 
     club.converge()
     assert EMAIL in club.group_emails()
-    stored = latest_sync_runs(bootstrap.container().repository, TENANT_ID)
+    stored = latest_sync_runs(bootstrap.container().stores, TENANT_ID)
     assert stored["daily"] is not None
     assert stored["daily"]["status"] == "succeeded"
     assert club.stack_tenant().connection_state is ConnectionState.CONNECTED
@@ -121,8 +121,8 @@ def test_tenant_with_invalid_credentials_is_reported_and_skipped(
     assert summary["succeeded"] == 1
     failed = only_result(summary, SECOND_TENANT)
     assert failed["errors"] == ["credentials_invalid"]
-    repo = bootstrap.container().repository
-    second = repo.get_tenant(SECOND_TENANT)
+    stores = bootstrap.container().stores
+    second = stores.tenants.get(SECOND_TENANT)
     assert second is not None
     assert second.connection_state is ConnectionState.INVALID_CREDENTIALS
     club.converge()
@@ -238,13 +238,13 @@ def test_interrupted_weekly_run_resumes_without_duplicate_writes(club: Club) -> 
 
     first = only_result(weekly(club, tenant_id=TENANT_ID), TENANT_ID)
     assert first["status"] == "in_progress"
-    cursor = bootstrap.container().repository.get_sync_item(TENANT_ID, "weekly#cursor")
+    cursor = bootstrap.container().stores.sync_runs.get(TENANT_ID, "weekly#cursor")
     assert cursor is not None
     assert cursor["step"] >= 1
 
     club.converge()
-    repo = bootstrap.container().repository
-    done = latest_sync_runs(repo, TENANT_ID)["weekly"]
+    stores = bootstrap.container().stores
+    done = latest_sync_runs(stores, TENANT_ID)["weekly"]
     assert done is not None
     assert done["status"] == "succeeded"
     assert done["drift"]["missing_grant"] == 6

@@ -111,4 +111,4 @@ def kisi_unlocks(club: Club, organization_id: int | None = None) -> list[dict[st
 
 
 def round_trips() -> int:
-    return bootstrap.container().repository.round_trips
+    return bootstrap.container().stores.round_trips

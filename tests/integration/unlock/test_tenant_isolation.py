@@ -87,7 +87,7 @@ def test_the_same_player_id_in_each_club_opens_only_its_own_doors(
     ours = [e for e in club.stack_audit() if e["action"].startswith("unlock.")]
     theirs = [
         e
-        for e in bootstrap.container().repository.list_audit(OTHER_TENANT)
+        for e in bootstrap.container().stores.audit.recent(OTHER_TENANT)
         if e["action"].startswith("unlock.")
     ]
     assert [(e["action"], e["detail"]["reservation_id"]) for e in ours] == [

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from access_core import bootstrap
-from access_core.infrastructure.repository import AuditEntry, RecentUnlock
+from access_core.infrastructure.storage import AuditEntry, RecentUnlock
+from access_core.unlock.storage import StoredUnlocks
 from kisi_client import shared_http_client
 from local_runtime.lambda_events import http_api_event
 from tests.integration.harness import (
@@ -390,10 +391,10 @@ def test_an_expired_dedupe_record_does_not_hold_the_door(
     """DynamoDB's TTL deletes late: a record past its time is ignored, and replaced."""
     book(club)
     past = datetime.now(UTC) - timedelta(minutes=1)
-    repository = bootstrap.container().repository
+    unlocks = StoredUnlocks(bootstrap.container().stores)
     audit = AuditEntry(tenant_id=TENANT_ID, action="test.seed", subject="res-1")
     stale = RecentUnlock(past, past + timedelta(seconds=5))
-    assert repository.record_unlock(TENANT_ID, "res-1", PLAYER_ID, doors.court, stale, audit)
+    assert unlocks.record_unlock(TENANT_ID, "res-1", PLAYER_ID, doors.court, stale, audit)
     answer = player.unlock("res-1", doors.court)
     assert answer.body["deduplicated"] is False
     assert len(kisi_unlocks(club)) == 1
@@ -404,12 +405,13 @@ def test_a_live_record_is_not_overwritten_by_a_concurrent_unlock(club: Club, doo
     """Two unlocks that both missed the record (concurrent): the second write keeps the first
     record and still stores its audit entry."""
     now = datetime.now(UTC)
-    repository = bootstrap.container().repository
+    stores = bootstrap.container().stores
+    unlocks = StoredUnlocks(stores)
     first = RecentUnlock(now, now + timedelta(seconds=5))
     second = RecentUnlock(now + timedelta(seconds=1), now + timedelta(seconds=6))
     audit = AuditEntry(tenant_id=TENANT_ID, action="unlock.opened", subject="reservation:res-1")
-    assert repository.record_unlock(TENANT_ID, "res-1", PLAYER_ID, doors.court, first, audit)
-    assert not repository.record_unlock(TENANT_ID, "res-1", PLAYER_ID, doors.court, second, audit)
-    facts = repository.get_unlock_facts(TENANT_ID, "res-1", PLAYER_ID, doors.court)
+    assert unlocks.record_unlock(TENANT_ID, "res-1", PLAYER_ID, doors.court, first, audit)
+    assert not unlocks.record_unlock(TENANT_ID, "res-1", PLAYER_ID, doors.court, second, audit)
+    facts = stores.reservations.unlock_facts(TENANT_ID, "res-1", PLAYER_ID, doors.court)
     assert facts.recent_unlock == first
     assert [e["action"] for e in club.stack_audit()[:2]] == ["unlock.opened", "unlock.opened"]

@@ -45,12 +45,12 @@ from access_core.domain.events import utc_iso
 from access_core.domain.model import ConnectionState, Lock, SyncState, Tenant
 from access_core.domain.ports import Clock, CommandQueue, MetricsSink, SecretStore
 from access_core.http.responses import ServiceResponse, error_response
-from access_core.infrastructure.repository import (
+from access_core.infrastructure.storage import (
     AdminPlanWrite,
     AuditEntry,
-    BridgeRepository,
     MemberSummary,
     StoredPlan,
+    Stores,
 )
 from access_core.membership.convergence import EnsureGrant, plan_convergence
 from access_core.membership.policy import decide_membership_access
@@ -95,7 +95,7 @@ def _no_sync_runs(_tenant_id: str) -> dict[str, dict[str, Any] | None]:
 
 @dataclass(frozen=True)
 class AdminDependencies:
-    repository: BridgeRepository
+    stores: Stores
     queue: CommandQueue
     secrets: SecretStore
     kisi_for_key: AdminKisiFactory
@@ -145,7 +145,7 @@ def _audit(
     action: str,
     detail: Mapping[str, Any] | None = None,
 ) -> None:
-    deps.repository.put_audit(
+    deps.stores.audit.put(
         [
             AuditEntry(
                 tenant_id=tenant_id,
@@ -172,10 +172,10 @@ def _reevaluate(deps: AdminDependencies, tenant: Tenant, versions: Mapping[str, 
 
 
 def get_settings(tenant_id: str, deps: AdminDependencies) -> ServiceResponse:
-    tenant = deps.repository.get_tenant(tenant_id)
+    tenant = deps.stores.tenants.get(tenant_id)
     if tenant is None:
         return _unconfigured(tenant_id)
-    return _settings_answer(tenant, deps.repository.list_plans(tenant_id), [])
+    return _settings_answer(tenant, deps.stores.tenants.plans(tenant_id), [])
 
 
 def save_settings(
@@ -183,26 +183,28 @@ def save_settings(
 ) -> ServiceResponse:
     """Create or update the settings and the admin's plan flags in one transaction, then queue a
     re-evaluation of the plans whose effective access (24-hour flag, group) changed."""
-    repo = deps.repository
+    stores = deps.stores
     now = deps.clock()
-    current = repo.get_tenant(tenant_id)
+    current = stores.tenants.get(tenant_id)
     # Fields left out keep their stored value (their default when the tenant is created).
     values = request.model_dump(exclude={"plans"}, exclude_unset=True)
     tenant = (current or Tenant(tenant_id=tenant_id)).model_copy(update=values)
-    before = {stored.plan.plan_id: stored for stored in repo.list_plans(tenant_id)}
+    before = {stored.plan.plan_id: stored for stored in stores.tenants.plans(tenant_id)}
     writes = [
         write
         for setting in request.plans
         if (write := _plan_write(setting, before.get(setting.plan_id), now)) is not None
     ]
-    if not repo.save_settings(tenant, created=current is None, fields=values, plans=writes):
+    if not stores.tenants.save_settings(
+        tenant, created=current is None, fields=values, plans=writes
+    ):
         return error_response(
             409,
             "settings_conflict",
             "The settings or a plan changed while saving (a platform webhook or another admin); "
             "nothing was saved. Load the settings again and retry.",
         )
-    after = {stored.plan.plan_id: stored for stored in repo.list_plans(tenant_id)}
+    after = {stored.plan.plan_id: stored for stored in stores.tenants.plans(tenant_id)}
     old_default = current.kisi_group_id if current else None
     # A new version per change (SQS drops a repeated command body for 5 minutes).
     written = {write.plan_id: utc_iso(write.stamp) for write in writes}
@@ -351,8 +353,8 @@ def connect_kisi(
     tenant_id: str, request: KisiCredentialsRequest, caller: Caller, deps: AdminDependencies
 ) -> ServiceResponse:
     """Check the key (and group) against Kisi, then store it and mark the tenant connected."""
-    repo = deps.repository
-    tenant = repo.get_tenant(tenant_id)
+    stores = deps.stores
+    tenant = stores.tenants.get(tenant_id)
     if tenant is None:
         return _unconfigured(tenant_id)
     checked = _check_key(deps.kisi_for_key(request.api_key, None), request.group_id)
@@ -370,7 +372,7 @@ def connect_kisi(
     }
     if request.group_id is not None:
         changes["kisi_group_id"] = request.group_id
-    repo.update_tenant(tenant_id, changes)
+    stores.tenants.update(tenant_id, changes)
     tenant = tenant.model_copy(
         update={
             **changes,
@@ -380,7 +382,7 @@ def connect_kisi(
     )
     # Members changed while the tenant was not connected are pending: converge every plan's.
     version = f"connected-{utc_iso(now)}"
-    plans = {stored.plan.plan_id: version for stored in repo.list_plans(tenant_id)}
+    plans = {stored.plan.plan_id: version for stored in stores.tenants.plans(tenant_id)}
     reevaluating = _reevaluate(deps, tenant, plans)
     _audit(
         deps,
@@ -400,12 +402,12 @@ def connect_kisi(
 def disconnect_kisi(tenant_id: str, caller: Caller, deps: AdminDependencies) -> ServiceResponse:
     """Stop all Kisi traffic for the tenant (the worker skips tenants not connected), then
     delete the key."""
-    repo = deps.repository
-    tenant = repo.get_tenant(tenant_id)
+    stores = deps.stores
+    tenant = stores.tenants.get(tenant_id)
     if tenant is None:
         return _unconfigured(tenant_id)
     now = deps.clock()
-    repo.update_tenant(
+    stores.tenants.update(
         tenant_id,
         {
             "connection_state": ConnectionState.DISCONNECTED.value,
@@ -448,7 +450,7 @@ def rotate_webhook_secret(
     tenant_id: str, caller: Caller, deps: AdminDependencies
 ) -> ServiceResponse:
     """A new signing secret, stored and answered once (the old one stops working at once)."""
-    if deps.repository.get_tenant(tenant_id) is None:
+    if deps.stores.tenants.get(tenant_id) is None:
         return _unconfigured(tenant_id)
     secret = deps.new_secret()
     deps.secrets.put_webhook_secret(tenant_id, secret)
@@ -471,16 +473,16 @@ def _locks_answer(tenant_id: str, locks: Iterable[Lock]) -> ServiceResponse:
 
 
 def list_locks(tenant_id: str, deps: AdminDependencies) -> ServiceResponse:
-    if deps.repository.get_tenant(tenant_id) is None:
+    if deps.stores.tenants.get(tenant_id) is None:
         return _unconfigured(tenant_id)
-    return _locks_answer(tenant_id, deps.repository.list_locks(tenant_id))
+    return _locks_answer(tenant_id, deps.stores.locks.all(tenant_id))
 
 
 def sync_locks(tenant_id: str, caller: Caller, deps: AdminDependencies) -> ServiceResponse:
     """Import every lock Kisi lists; keep each lock's enabled flag; mark the ones Kisi no longer
     lists as missing (never unlocked) instead of forgetting them and their flag."""
-    repo = deps.repository
-    tenant = repo.get_tenant(tenant_id)
+    stores = deps.stores
+    tenant = stores.tenants.get(tenant_id)
     if tenant is None:
         return _unconfigured(tenant_id)
     api_key = (
@@ -498,7 +500,7 @@ def sync_locks(tenant_id: str, caller: Caller, deps: AdminDependencies) -> Servi
     try:
         listed = list(deps.kisi_for_key(api_key, tenant.kisi_identity).iter_locks())
     except KisiInvalidCredentials:
-        repo.mark_kisi_credentials_invalid(tenant_id, deps.clock())
+        stores.tenants.mark_kisi_credentials_invalid(tenant_id, deps.clock())
         return error_response(
             409,
             "kisi_credentials_invalid",
@@ -508,7 +510,7 @@ def sync_locks(tenant_id: str, caller: Caller, deps: AdminDependencies) -> Servi
     except KisiError as error:
         return _kisi_unavailable(error)
     now = deps.clock()
-    stored = {lock.lock_id: lock for lock in repo.list_locks(tenant_id)}
+    stored = {lock.lock_id: lock for lock in stores.locks.all(tenant_id)}
     fresh = [
         _lock_from_kisi(tenant_id, kisi_lock, stored.get(kisi_lock.id), now) for kisi_lock in listed
     ]
@@ -518,7 +520,7 @@ def sync_locks(tenant_id: str, caller: Caller, deps: AdminDependencies) -> Servi
         for lock_id, lock in stored.items()
         if lock_id not in listed_ids and not lock.missing_in_kisi
     ]
-    repo.put_locks(tenant_id, fresh + gone)
+    stores.locks.put_many(tenant_id, fresh + gone)
     view = LockSyncResponse(
         tenant_id=tenant_id,
         kisi_locks=len(fresh),
@@ -552,10 +554,10 @@ def set_enabled_locks(
 ) -> ServiceResponse:
     """Enable exactly the listed locks. An unknown id, or a lock Kisi no longer lists, refuses
     the whole request."""
-    repo = deps.repository
-    if repo.get_tenant(tenant_id) is None:
+    stores = deps.stores
+    if stores.tenants.get(tenant_id) is None:
         return _unconfigured(tenant_id)
-    stored = {lock.lock_id: lock for lock in repo.list_locks(tenant_id)}
+    stored = {lock.lock_id: lock for lock in stores.locks.all(tenant_id)}
     unknown = sorted(set(request.lock_ids) - stored.keys())
     if unknown:
         return error_response(
@@ -580,7 +582,7 @@ def set_enabled_locks(
         for lock_id, lock in stored.items()
         if lock.enabled != (lock_id in wanted)
     ]
-    repo.put_locks(tenant_id, changed)
+    stores.locks.put_many(tenant_id, changed)
     _audit(deps, caller, tenant_id, "admin.locks_enabled", {"lock_ids": sorted(wanted)})
     return _locks_answer(tenant_id, {**stored, **{lock.lock_id: lock for lock in changed}}.values())
 
@@ -605,8 +607,8 @@ def tally_members(summaries: Iterable[MemberSummary]) -> MemberCounts:
 def get_status(tenant_id: str, deps: AdminDependencies) -> ServiceResponse:
     """Connection, last syncs, member counts (one Query over the tenant's members, paged) and the
     shared command DLQ's depth."""
-    repo = deps.repository
-    tenant = repo.get_tenant(tenant_id)
+    stores = deps.stores
+    tenant = stores.tenants.get(tenant_id)
     if tenant is None:
         return _unconfigured(tenant_id)
     depth = deps.dead_letter_depth()
@@ -619,7 +621,7 @@ def get_status(tenant_id: str, deps: AdminDependencies) -> ServiceResponse:
             kisi_key_hint=tenant.kisi_key_hint,
         ),
         syncs=deps.latest_sync_runs(tenant_id),
-        members=tally_members(repo.member_summaries(tenant_id)),
+        members=tally_members(stores.members.summaries(tenant_id)),
         dead_letter_queue=DeadLetterStatus(depth=depth) if depth is not None else None,
         checked_at=deps.clock(),
     )
@@ -637,14 +639,14 @@ def run_sync(
     on from the queue; the status route shows its result when done."""
     from access_core.sync.service import run_daily_sync, run_weekly_sync
 
-    if sync.repository.get_tenant(tenant_id) is None:
+    if sync.stores.tenants.get(tenant_id) is None:
         return _unconfigured(tenant_id)
     if request.kind == "daily":
         result = run_daily_sync(sync, [tenant_id], dry_run=request.dry_run)["results"][0]
     else:
         result = run_weekly_sync(sync, tenant_id, dry_run=request.dry_run)
     if not request.dry_run:
-        sync.repository.put_audit(
+        sync.stores.audit.put(
             [
                 AuditEntry(
                     tenant_id=tenant_id,
@@ -666,8 +668,8 @@ def explain_member_access(
 ) -> ServiceResponse:
     """Why a member has or has not access: the decision with its reason, the platform data it
     used, what Kisi was last told, and what the worker still has to write."""
-    repo = deps.repository
-    tenant, member = repo.get_tenant_and_member(tenant_id, member_id)
+    stores = deps.stores
+    tenant, member = stores.members.get_with_tenant(tenant_id, member_id)
     if tenant is None:
         return _unconfigured(tenant_id)
     if member is None:
@@ -677,7 +679,7 @@ def explain_member_access(
     stored_plan = None
     if member.plan_id is not None:
         stored_plan = next(
-            (p for p in repo.list_plans(tenant_id) if p.plan.plan_id == member.plan_id), None
+            (p for p in stores.tenants.plans(tenant_id) if p.plan.plan_id == member.plan_id), None
         )
     plan = stored_plan.plan if stored_plan else None
     now = deps.clock()
@@ -749,8 +751,8 @@ def explain_reservation_access(
     )
     from access_core.unlock.service import refusal_for
 
-    repo = deps.repository
-    facts = repo.get_unlock_facts(tenant_id, reservation_id, player_id, lock_id)
+    stores = deps.stores
+    facts = stores.reservations.unlock_facts(tenant_id, reservation_id, player_id, lock_id)
     tenant, reservation = facts.tenant, facts.reservation
     if tenant is None:
         return _unconfigured(tenant_id)
@@ -786,7 +788,7 @@ def explain_reservation_access(
         door_access_enabled=tenant.door_access_enabled,
         pre_reservation_window_minutes=tenant.pre_reservation_window_minutes,
         kisi_connection=tenant.connection_state,
-        enabled_locks=[DoorView.of(lock) for lock in usable_doors(repo.list_locks(tenant_id))],
+        enabled_locks=[DoorView.of(lock) for lock in usable_doors(stores.locks.all(tenant_id))],
         evaluated_at=now,
     )
     return ServiceResponse(200, view.model_dump(mode="json"))

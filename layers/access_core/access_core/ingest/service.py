@@ -33,7 +33,7 @@ from access_core.domain.events import (
 )
 from access_core.domain.model import Tenant
 from access_core.domain.ports import Clock, CommandQueue, MetricsSink, SecretStore
-from access_core.infrastructure.repository import BridgeRepository, WriteOutcome, WriteResult
+from access_core.infrastructure.storage import Stores, WriteOutcome, WriteResult
 from access_core.ingest.platforms import PayloadInvalid, get_adapter
 from access_core.ingest.signature import verify
 
@@ -85,7 +85,7 @@ class InvalidPayload(InvalidRequest):
 
 @dataclass(frozen=True)
 class WebhookDependencies:
-    repository: BridgeRepository
+    stores: Stores
     queue: CommandQueue
     secrets: SecretStore
     idempotency: IdempotencyGuard
@@ -105,7 +105,7 @@ def receive_webhook(request: WebhookRequest, deps: WebhookDependencies) -> Webho
     now = deps.clock()
     tenant = None
     if _signed_by_tenant(request, deps, now.timestamp()):
-        tenant = deps.repository.get_tenant(request.tenant_id)
+        tenant = deps.stores.tenants.get(request.tenant_id)
     if tenant is None:
         deps.metrics.count("WebhookUnauthorized")
         raise WebhookUnauthenticated("Invalid signature or unknown tenant.")
@@ -165,7 +165,7 @@ def _apply_events(
     tenant: Tenant, events: Sequence[CanonicalEvent], deps: WebhookDependencies
 ) -> dict[str, Any]:
     """Store each event (conditionally on its updated_at) and enqueue the commands it calls for."""
-    repo = deps.repository
+    stores = deps.stores
     tenant_id = tenant.tenant_id
     counts = {result.value: 0 for result in WriteResult}
     commands: list[Command] = []
@@ -175,27 +175,27 @@ def _apply_events(
         match event:
             case MembershipUpserted() | MembershipDeleted() | MemberProfileUpdated():
                 if isinstance(event, MembershipUpserted):
-                    outcome = repo.upsert_member(tenant_id, event)
+                    outcome = stores.members.upsert(tenant_id, event)
                 elif isinstance(event, MemberProfileUpdated):
-                    outcome = repo.upsert_member_profile(tenant_id, event)
+                    outcome = stores.members.upsert_profile(tenant_id, event)
                 else:
-                    outcome = repo.delete_member(tenant_id, event)
+                    outcome = stores.members.delete(tenant_id, event)
                 command = ConvergeMember(
                     tenant_id=tenant_id,
                     member_id=event.member_id,
                     cause=f"member-v{outcome.version}",
                 )
             case PlanUpdated():
-                outcome = repo.upsert_plan(tenant_id, event)
+                outcome = stores.tenants.upsert_plan(tenant_id, event)
                 command = ReevaluatePlan(
                     tenant_id=tenant_id,
                     plan_id=event.plan_id,
                     plan_version=utc_iso(event.updated_at),
                 )
             case ReservationUpserted():
-                outcome = repo.upsert_reservation(tenant_id, event)
+                outcome = stores.reservations.upsert(tenant_id, event)
             case ReservationCancelled():
-                outcome = repo.cancel_reservation(tenant_id, event)
+                outcome = stores.reservations.cancel(tenant_id, event)
         counts[outcome.result.value] += 1
         # A duplicate is sent again: its first delivery may have stored the state and then failed
         # before sending. The deduplication id makes the resend free within SQS's window.

@@ -34,7 +34,7 @@ from access_core.domain.model import (
     Tenant,
 )
 from access_core.domain.ports import Clock, CommandQueue, MembershipKisi, MetricsSink, SecretStore
-from access_core.infrastructure.repository import AuditEntry, BridgeRepository
+from access_core.infrastructure.storage import AuditEntry, Stores, TransactionConflict
 from access_core.membership.convergence import EnsureGrant, RevokeGrant, plan_convergence
 from access_core.membership.policy import MembershipDecision, decide_membership_access
 from access_core.membership.reconciliation import apply_observation, managed_emails
@@ -80,7 +80,7 @@ class ConvergeResult(StrEnum):
 
 @dataclass(frozen=True)
 class WorkerDependencies:
-    repository: BridgeRepository
+    stores: Stores
     queue: CommandQueue
     secrets: SecretStore
     kisi_for: KisiFactory
@@ -166,10 +166,10 @@ def handle_command(command: Command, deps: WorkerDependencies) -> None:
 
 def fan_out_plan(command: ReevaluatePlan, deps: WorkerDependencies) -> int:
     """Queue a convergence for one page of the plan's members, then the rest of the fan-out."""
-    tenant = deps.repository.get_tenant(command.tenant_id)
+    tenant = deps.stores.tenants.get(command.tenant_id)
     if tenant is None:
         return 0
-    member_ids, cursor = deps.repository.members_on_plan(
+    member_ids, cursor = deps.stores.members.ids_on_plan(
         command.tenant_id, command.plan_id, command.cursor
     )
     cause = f"plan-{command.plan_id}-{command.plan_version}"
@@ -189,13 +189,13 @@ def converge_member(
     deps: WorkerDependencies,
     observed: KisiObservation | None = None,
 ) -> ConvergeResult:
-    repo = deps.repository
-    tenant, member = repo.get_tenant_and_member(tenant_id, member_id)
+    stores = deps.stores
+    tenant, member = stores.members.get_with_tenant(tenant_id, member_id)
     if tenant is None:
         return ConvergeResult.TENANT_UNKNOWN
     if member is None:
         return ConvergeResult.MEMBER_UNKNOWN
-    plan = repo.get_plan(tenant_id, member.plan_id) if member.plan_id else None
+    plan = stores.tenants.get_plan(tenant_id, member.plan_id) if member.plan_id else None
     now = deps.clock()
     decision = decide_membership_access(member, plan, tenant.kisi_group_id, now)
     recorded = member.kisi.grants
@@ -231,7 +231,7 @@ def converge_member(
             else:
                 _revoke_grant(step, member, decision, kisi, progress)
     except KisiInvalidCredentials:
-        repo.mark_kisi_credentials_invalid(tenant_id, now)
+        stores.tenants.mark_kisi_credentials_invalid(tenant_id, now)
         logger.warning("Kisi rejected the tenant's API key", extra={"tenant_id": tenant_id})
         _finish(deps, member, progress, SyncState.FAILED, "credentials_invalid", kisi)
         return ConvergeResult.CREDENTIALS_INVALID
@@ -404,4 +404,28 @@ def _record(
         else member.kisi.last_synced_at,
         last_error=error,
     )
-    deps.repository.record_kisi_state(member, state, audit)
+    record_kisi_state(deps.stores, member, state, audit)
+
+
+def record_kisi_state(
+    stores: Stores, member: Member, state: MemberKisiState, audit: list[AuditEntry]
+) -> bool:
+    """Store what was written to Kisi for `member` with its audit entries, in one transaction.
+
+    The sync state is set only if the member is still at the version that was converged;
+    otherwise a newer platform write landed meanwhile (its command is queued) and the member
+    stays pending, with the Kisi facts and the audit stored all the same. Returns whether the
+    converged version was still current.
+    """
+    for converged_version in (member.version, None):
+        transaction = stores.transaction()
+        stores.members.add_kisi_state_to(
+            transaction, member, state, converged_version=converged_version
+        )
+        stores.audit.add_to(transaction, audit)
+        try:
+            transaction.commit()
+        except TransactionConflict:
+            continue
+        return converged_version is not None
+    raise TransactionConflict(f"member {member.member_id} is gone")

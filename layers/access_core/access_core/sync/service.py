@@ -25,7 +25,7 @@ from access_core.domain.commands import ConvergeMember, ObservedGrant, QueuedCom
 from access_core.domain.events import utc_iso
 from access_core.domain.model import ConnectionState, Plan, Tenant
 from access_core.domain.ports import Clock, CommandQueue, MetricsSink, SecretStore
-from access_core.infrastructure.repository import BridgeRepository
+from access_core.infrastructure.storage import Stores
 from access_core.membership.policy import decide_membership_access
 from access_core.membership.reconciliation import (
     Drift,
@@ -86,7 +86,7 @@ class WeeklyBudget:
 
 @dataclass(frozen=True)
 class SyncDependencies:
-    repository: BridgeRepository
+    stores: Stores
     queue: CommandQueue
     secrets: SecretStore
     kisi_for: SyncKisiFactory
@@ -106,9 +106,9 @@ def schedule_arguments(event: Mapping[str, Any]) -> tuple[list[str] | None, bool
     return ([str(tenant_id)] if tenant_id else None), bool(event.get("dry_run", False))
 
 
-def latest_sync_runs(repo: BridgeRepository, tenant_id: str) -> dict[str, dict[str, Any] | None]:
+def latest_sync_runs(stores: Stores, tenant_id: str) -> dict[str, dict[str, Any] | None]:
     """The last daily and weekly run of a tenant (one BatchGetItem), for the admin status."""
-    return repo.sync_runs(tenant_id, [DAILY, WEEKLY])
+    return stores.sync_runs.latest(tenant_id, [DAILY, WEEKLY])
 
 
 # ---- daily ------------------------------------------------------------------------------------
@@ -119,7 +119,7 @@ def run_daily_sync(
 ) -> dict[str, Any]:
     """The daily sync of `tenant_ids` (every tenant when None). One tenant's failure is reported
     in its result and never stops the others."""
-    ids = list(tenant_ids) if tenant_ids is not None else deps.repository.list_tenant_ids()
+    ids = list(tenant_ids) if tenant_ids is not None else deps.stores.tenants.ids()
     results = []
     for tenant_id in ids:
         try:
@@ -173,18 +173,18 @@ class _DailyRun:
             succeeded = status == "succeeded"
             last_success = utc_iso(self.started) if succeeded else self.last_success
             stored = {**result, "last_success_started_at": last_success}
-            deps.repository.put_sync_item(self.tenant_id, DAILY, stored)
+            deps.stores.sync_runs.put(self.tenant_id, DAILY, stored)
         return result
 
 
 def _daily_tenant(deps: SyncDependencies, tenant_id: str, *, dry_run: bool) -> dict[str, Any]:
-    repo = deps.repository
+    stores = deps.stores
     run = _DailyRun(tenant_id, deps.clock(), dry_run)
-    tenant = repo.get_tenant(tenant_id)
+    tenant = stores.tenants.get(tenant_id)
     if tenant is None:
         run.errors.append("unknown tenant")
         return run.finish(deps, "skipped", record=False)
-    previous = repo.get_sync_item(tenant_id, DAILY) or {}
+    previous = stores.sync_runs.get(tenant_id, DAILY) or {}
     run.last_success = previous.get("last_success_started_at")
     run.connection_state = tenant.connection_state.value
     api_key = None
@@ -201,7 +201,7 @@ def _daily_tenant(deps: SyncDependencies, tenant_id: str, *, dry_run: bool) -> d
     run.connection_state = state.value
     checked = not run.errors  # Kisi answered (either way)
     if not dry_run and checked:
-        repo.record_connection_check(tenant_id, state, run.started)
+        stores.tenants.record_connection_check(tenant_id, state, run.started)
     if state is ConnectionState.INVALID_CREDENTIALS:
         run.errors.append("credentials_invalid")
         deps.metrics.count("SyncCredentialsInvalid")
@@ -213,9 +213,9 @@ def _daily_tenant(deps: SyncDependencies, tenant_id: str, *, dry_run: bool) -> d
         else run.started - FIRST_DAILY_WINDOW
     ) - deps.daily_overlap
     run.window_since = since
-    changed = repo.members_changed_since(tenant_id, since)
-    unsynced = repo.unsynced_member_ids(tenant_id)
-    ended = repo.access_ending_between(tenant_id, since, run.started)
+    changed = stores.members.changed_since(tenant_id, since)
+    unsynced = stores.members.unsynced_ids(tenant_id)
+    ended = stores.members.access_ending_between(tenant_id, since, run.started)
     member_ids = list(dict.fromkeys([*changed, *unsynced, *ended]))
     run.counts.update(
         changed=len(changed),
@@ -234,7 +234,7 @@ def _daily_tenant(deps: SyncDependencies, tenant_id: str, *, dry_run: bool) -> d
     if not dry_run:
         deps.queue.send(commands)
         run.commands_enqueued = len(commands)
-        run.counts["reservations_cleaned"] = repo.delete_expired_reservations(
+        run.counts["reservations_cleaned"] = stores.reservations.delete_expired(
             tenant_id, run.started
         )
     deps.metrics.count("SyncCommandsEnqueued", run.commands_enqueued)
@@ -319,7 +319,7 @@ def run_weekly_sync(deps: SyncDependencies, tenant_id: str, *, dry_run: bool) ->
 
     A dry run does all of it in this call and changes nothing: no command, no stored state.
     """
-    repo = deps.repository
+    stores = deps.stores
     started = deps.clock()
     state = WeeklyState(
         run_id=f"weekly-{utc_iso(started)}",
@@ -327,7 +327,7 @@ def run_weekly_sync(deps: SyncDependencies, tenant_id: str, *, dry_run: bool) ->
         dry_run=dry_run,
         started_at=started,
     )
-    tenant = repo.get_tenant(tenant_id)
+    tenant = stores.tenants.get(tenant_id)
     if tenant is None:
         return _weekly_end(deps, state, "skipped", "unknown tenant", record=False)
     api_key = None
@@ -340,9 +340,9 @@ def run_weekly_sync(deps: SyncDependencies, tenant_id: str, *, dry_run: bool) ->
             else "kisi_not_connected"
         )
         return _weekly_end(deps, state, "skipped", reason, record=not dry_run)
-    state.groups = _groups_of(tenant, (stored.plan for stored in repo.list_plans(tenant_id)))
+    state.groups = _groups_of(tenant, (stored.plan for stored in stores.tenants.plans(tenant_id)))
     if not dry_run:
-        repo.put_sync_item(tenant_id, WEEKLY_CURSOR, state.model_dump(mode="json"))
+        stores.sync_runs.put(tenant_id, WEEKLY_CURSOR, state.model_dump(mode="json"))
     budget = WeeklyBudget(pages=10**9, members=10**9) if dry_run else deps.inline_budget
     return _advance(deps, tenant, api_key, state, budget)
 
@@ -351,7 +351,7 @@ def run_weekly_syncs(
     deps: SyncDependencies, tenant_ids: Sequence[str] | None = None, *, dry_run: bool = False
 ) -> dict[str, Any]:
     """The weekly sync of `tenant_ids` (every tenant when None), each isolated from the others."""
-    ids = list(tenant_ids) if tenant_ids is not None else deps.repository.list_tenant_ids()
+    ids = list(tenant_ids) if tenant_ids is not None else deps.stores.tenants.ids()
     results = []
     for tenant_id in ids:
         try:
@@ -369,8 +369,8 @@ def run_weekly_syncs(
 def continue_weekly_sync(deps: SyncDependencies, command: WeeklySyncStep) -> dict[str, Any] | None:
     """One queued step of a weekly run; a step that is not the cursor's next one (a duplicate
     delivery, or a run replaced by a newer one) does nothing."""
-    repo = deps.repository
-    stored = repo.get_sync_item(command.tenant_id, WEEKLY_CURSOR)
+    stores = deps.stores
+    stored = stores.sync_runs.get(command.tenant_id, WEEKLY_CURSOR)
     if stored is None:
         return None
     state = WeeklyState.model_validate(stored)
@@ -380,7 +380,7 @@ def continue_weekly_sync(deps: SyncDependencies, command: WeeklySyncStep) -> dic
             extra={"tenant_id": command.tenant_id, "run_id": command.run_id, "step": command.step},
         )
         return None
-    tenant = repo.get_tenant(command.tenant_id)
+    tenant = stores.tenants.get(command.tenant_id)
     api_key = (
         deps.secrets.kisi_api_key(command.tenant_id, hint=tenant.kisi_key_hint) if tenant else None
     )
@@ -408,7 +408,7 @@ class _Observations:
     def add_page(self, group_id: int, offset: int, grants: list[ObservedGrant]) -> None:
         self.grants += grants
         if not self._state.dry_run:
-            self._deps.repository.put_weekly_observations(
+            self._deps.stores.sync_runs.put_observations(
                 self._state.tenant_id,
                 self._state.run_id,
                 f"{group_id}#{offset:06d}",
@@ -419,7 +419,7 @@ class _Observations:
         if self._listed_here_from_start or self._state.dry_run:
             grants = self.grants
         else:
-            stored = self._deps.repository.weekly_observations(
+            stored = self._deps.stores.sync_runs.observations(
                 self._state.tenant_id, self._state.run_id
             )
             grants = [ObservedGrant.model_validate(item) for item in stored]
@@ -441,7 +441,7 @@ def _advance(
     except (KisiInvalidCredentials, KisiForbidden):
         state.kisi_calls += kisi.total_requests - calls_before
         if not state.dry_run:
-            deps.repository.mark_kisi_credentials_invalid(tenant.tenant_id, deps.clock())
+            deps.stores.tenants.mark_kisi_credentials_invalid(tenant.tenant_id, deps.clock())
         deps.metrics.count("SyncCredentialsInvalid")
         return _weekly_end(deps, state, "failed", "credentials_invalid", record=not state.dry_run)
     except (KisiRateLimited, KisiUnavailable) as error:
@@ -459,7 +459,7 @@ def _advance(
     if finished:
         return _weekly_end(deps, state, "succeeded", None, record=not state.dry_run)
     state.step += 1
-    deps.repository.put_sync_item(tenant.tenant_id, WEEKLY_CURSOR, state.model_dump(mode="json"))
+    deps.stores.sync_runs.put(tenant.tenant_id, WEEKLY_CURSOR, state.model_dump(mode="json"))
     step = WeeklySyncStep(tenant_id=tenant.tenant_id, run_id=state.run_id, step=state.step)
     deps.queue.send([QueuedCommand(step, tenant.message_group_id)])
     return state.result()
@@ -509,21 +509,21 @@ def _diff_members(
 ) -> bool:
     """Compare members page by page with what was listed; queue a repair per drifted member.
     True when every member was compared."""
-    repo = deps.repository
+    stores = deps.stores
     grants = observations.all()
     by_email = index_by_email(grants)
     user_ids = {grant.email: grant.user_id for grant in grants if grant.user_id is not None}
     # Groups read to the end are compared fully; truncated ones only for what was seen.
     listed = frozenset(state.complete_groups)
     seen_groups = listed | frozenset(state.truncated_groups)
-    plans = {stored.plan.plan_id: stored.plan for stored in repo.list_plans(tenant.tenant_id)}
+    plans = {stored.plan.plan_id: stored.plan for stored in stores.tenants.plans(tenant.tenant_id)}
     now = deps.clock()
     done = 0
     while state.phase == "diff":
         if done >= max_members:
             return False
         page_size = min(MEMBER_PAGE_SIZE, max_members - done)
-        members, cursor = repo.members_page(tenant.tenant_id, state.member_cursor, page_size)
+        members, cursor = stores.members.page(tenant.tenant_id, state.member_cursor, page_size)
         commands: list[QueuedCommand] = []
         for member in members:
             plan = plans.get(member.plan_id) if member.plan_id else None
@@ -559,7 +559,7 @@ def _diff_members(
         elif not state.dry_run:
             # Saved after the page's commands were sent: a crash repeats at most this page,
             # whose commands SQS deduplicates (same body) and the worker finds already done.
-            repo.put_sync_item(tenant.tenant_id, WEEKLY_CURSOR, state.model_dump(mode="json"))
+            stores.sync_runs.put(tenant.tenant_id, WEEKLY_CURSOR, state.model_dump(mode="json"))
     return True
 
 
@@ -581,13 +581,13 @@ def _weekly_end(
     state.finished_at = deps.clock()
     result = state.result()
     if record:
-        repo = deps.repository
+        stores = deps.stores
         stored = {**result, "drift_report": result["drift_report"][:STORED_DRIFT_LIMIT]}
         stored["drift_report_truncated"] = len(result["drift_report"]) > STORED_DRIFT_LIMIT or bool(
             result["drift_report_truncated"]
         )
-        repo.put_sync_item(state.tenant_id, WEEKLY, stored)
-        repo.put_sync_item(state.tenant_id, WEEKLY_CURSOR, state.model_dump(mode="json"))
+        stores.sync_runs.put(state.tenant_id, WEEKLY, stored)
+        stores.sync_runs.put(state.tenant_id, WEEKLY_CURSOR, state.model_dump(mode="json"))
     for kind, count in state.drift.items():
         deps.metrics.count(f"WeeklyDrift_{kind}", count)
     deps.metrics.count("SyncCommandsEnqueued", state.commands_enqueued)

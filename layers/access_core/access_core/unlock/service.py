@@ -28,7 +28,7 @@ from access_core.domain.events import MAX_ID_LENGTH, PlatformId, utc_iso
 from access_core.domain.model import Lock, Tenant
 from access_core.domain.ports import Clock, MetricsSink, SecretStore
 from access_core.http.responses import ServiceResponse, error_response
-from access_core.infrastructure.repository import AuditEntry, RecentUnlock, UnlockFacts
+from access_core.infrastructure.storage import AuditEntry, RecentUnlock, UnlockFacts
 from access_core.reservations.policy import (
     WINDOW_REASONS,
     AccessWindow,
@@ -65,7 +65,7 @@ class UnlockKisi(Protocol):
 
 
 class UnlockStore(Protocol):
-    """The storage an unlock uses (structurally, a `BridgeRepository`)."""
+    """The storage an unlock uses (`unlock.storage.StoredUnlocks` on DynamoDB)."""
 
     def get_unlock_facts(
         self, tenant_id: str, reservation_id: str, player_id: str, lock_id: int | None

@@ -1,0 +1,63 @@
+"""What the daily and weekly syncs remember between runs: each run's summary and cursor, and the
+pages of Kisi a weekly run listed (kept a week for its diff steps)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+
+from access_core.infrastructure.storage.table import Table, tenant_pk, without_keys
+
+OBSERVATION_RETENTION = timedelta(days=8)
+
+
+def sync_key(tenant_id: str, name: str) -> dict[str, str]:
+    return {"PK": tenant_pk(tenant_id), "SK": f"SYNCRUN#{name}"}
+
+
+class SyncRunStore:
+    def __init__(self, table: Table) -> None:
+        self._table = table
+
+    def get(self, tenant_id: str, name: str) -> dict[str, Any] | None:
+        """A sync item (`daily`, `weekly`, `weekly#cursor`) without its keys."""
+        item = self._table.get(sync_key(tenant_id, name))
+        return without_keys(item) if item else None
+
+    def put(self, tenant_id: str, name: str, body: Mapping[str, Any]) -> None:
+        self._table.put(
+            {**json.loads(json.dumps(body)), **sync_key(tenant_id, name), "entity": "sync_run"}
+        )
+
+    def latest(self, tenant_id: str, names: Sequence[str]) -> dict[str, dict[str, Any] | None]:
+        """Several sync items in one BatchGetItem, by name (None where there is none)."""
+        keys = [(tenant_pk(tenant_id), sync_key(tenant_id, name)["SK"]) for name in names]
+        found = self._table.get_many(keys)
+        return {
+            name: without_keys(found[key]) if key in found else None
+            for name, key in zip(names, keys, strict=True)
+        }
+
+    def put_observations(
+        self, tenant_id: str, run_id: str, page: str, observed: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """One listed page of a weekly run (what Kisi showed)."""
+        expires = self._table.now() + OBSERVATION_RETENTION
+        self._table.put(
+            {
+                "PK": tenant_pk(tenant_id),
+                "SK": f"SYNCOBS#{run_id}#{page}",
+                "entity": "sync_observations",
+                "observed": json.dumps(list(observed), separators=(",", ":")),
+                "expires_at": int(expires.timestamp()),
+            }
+        )
+
+    def observations(self, tenant_id: str, run_id: str) -> list[dict[str, Any]]:
+        """Every observation a weekly run stored, page after page."""
+        observed: list[dict[str, Any]] = []
+        for item in self._table.query_prefix(tenant_id, f"SYNCOBS#{run_id}#"):
+            observed += json.loads(item["observed"])
+        return observed
