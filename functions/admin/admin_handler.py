@@ -33,7 +33,6 @@ from access_core.admin.models import (
     WebhookSecretResponse,
 )
 from access_core.domain.events import MAX_ID_LENGTH
-from access_core.http import events as http_events
 from access_core.http.api import (
     BODY_ERROR_DESCRIPTIONS,
     ResponseDocs,
@@ -41,7 +40,8 @@ from access_core.http.api import (
     install_json_errors,
     json_resolver,
 )
-from access_core.http.responses import ServiceResponse
+from access_core.http.errors import status_of
+from access_core.http.events import ok
 from access_core.unlock.models import ReservationAccessResponse
 
 logger = Logger()
@@ -77,10 +77,6 @@ TenantId = Annotated[
 documented = ResponseDocs(ApiError, ERROR_DESCRIPTIONS, frozenset({401, 403, 404, 422})).documented
 
 
-def answer(response: ServiceResponse) -> Response[dict[str, Any]]:
-    return http_events.api_response(response)
-
-
 # ---- who may call: every route, including unknown ones ----------------------------------------
 
 caller = authorize_every_request(
@@ -101,7 +97,7 @@ caller = authorize_every_request(
     responses=documented(SettingsResponse, "The settings"),
 )
 def get_settings(tenant_id: TenantId) -> Response[dict[str, Any]]:
-    return answer(service.get_settings(tenant_id, bootstrap.container().admin))
+    return ok(service.get_settings(tenant_id, bootstrap.container().admin))
 
 
 @app.put(
@@ -118,7 +114,7 @@ def get_settings(tenant_id: TenantId) -> Response[dict[str, Any]]:
     responses=documented(SettingsResponse, "The settings as saved", 409, body=True),
 )
 def put_settings(tenant_id: TenantId, settings: SettingsRequest) -> Response[dict[str, Any]]:
-    return answer(service.save_settings(tenant_id, settings, caller(), bootstrap.container().admin))
+    return ok(service.save_settings(tenant_id, settings, caller(), bootstrap.container().admin))
 
 
 # ---- Kisi credentials and the webhook secret --------------------------------------------------
@@ -138,9 +134,7 @@ def put_settings(tenant_id: TenantId, settings: SettingsRequest) -> Response[dic
 def put_kisi_credentials(
     tenant_id: TenantId, credentials: KisiCredentialsRequest
 ) -> Response[dict[str, Any]]:
-    return answer(
-        service.connect_kisi(tenant_id, credentials, caller(), bootstrap.container().admin)
-    )
+    return ok(service.connect_kisi(tenant_id, credentials, caller(), bootstrap.container().admin))
 
 
 @app.delete(
@@ -153,7 +147,7 @@ def put_kisi_credentials(
     responses=documented(ConnectionResponse, "Disconnected"),
 )
 def delete_kisi_credentials(tenant_id: TenantId) -> Response[dict[str, Any]]:
-    return answer(service.disconnect_kisi(tenant_id, caller(), bootstrap.container().admin))
+    return ok(service.disconnect_kisi(tenant_id, caller(), bootstrap.container().admin))
 
 
 @app.post(
@@ -168,7 +162,8 @@ def delete_kisi_credentials(tenant_id: TenantId) -> Response[dict[str, Any]]:
     responses=documented(WebhookSecretResponse, "The new secret, shown once"),
 )
 def post_webhook_secret(tenant_id: TenantId) -> Response[dict[str, Any]]:
-    return answer(service.rotate_webhook_secret(tenant_id, caller(), bootstrap.container().admin))
+    rotated = service.rotate_webhook_secret(tenant_id, caller(), bootstrap.container().admin)
+    return ok(rotated, headers={"Cache-Control": "no-store"})
 
 
 # ---- locks ------------------------------------------------------------------------------------
@@ -183,7 +178,7 @@ def post_webhook_secret(tenant_id: TenantId) -> Response[dict[str, Any]]:
     responses=documented(LocksResponse, "The locks"),
 )
 def get_locks(tenant_id: TenantId) -> Response[dict[str, Any]]:
-    return answer(service.list_locks(tenant_id, bootstrap.container().admin))
+    return ok(service.list_locks(tenant_id, bootstrap.container().admin))
 
 
 @app.post(
@@ -196,7 +191,7 @@ def get_locks(tenant_id: TenantId) -> Response[dict[str, Any]]:
     responses=documented(LockSyncResponse, "What the sync found", 409, 503),
 )
 def post_locks_sync(tenant_id: TenantId) -> Response[dict[str, Any]]:
-    return answer(service.sync_locks(tenant_id, caller(), bootstrap.container().admin))
+    return ok(service.sync_locks(tenant_id, caller(), bootstrap.container().admin))
 
 
 @app.put(
@@ -211,7 +206,7 @@ def post_locks_sync(tenant_id: TenantId) -> Response[dict[str, Any]]:
 def put_locks_enabled(
     tenant_id: TenantId, selection: EnabledLocksRequest
 ) -> Response[dict[str, Any]]:
-    return answer(
+    return ok(
         service.set_enabled_locks(tenant_id, selection, caller(), bootstrap.container().admin)
     )
 
@@ -229,7 +224,7 @@ def put_locks_enabled(
     responses=documented(StatusResponse, "The status"),
 )
 def get_status(tenant_id: TenantId) -> Response[dict[str, Any]]:
-    return answer(service.get_status(tenant_id, bootstrap.container().admin))
+    return ok(service.get_status(tenant_id, bootstrap.container().admin))
 
 
 @app.post(
@@ -244,7 +239,7 @@ def get_status(tenant_id: TenantId) -> Response[dict[str, Any]]:
     responses=documented(SyncResultResponse, "The run's result", body=True),
 )
 def post_sync(tenant_id: TenantId, request: SyncRequest) -> Response[dict[str, Any]]:
-    return answer(service.run_sync(tenant_id, request, caller(), bootstrap.container().sync))
+    return ok(service.run_sync(tenant_id, request, caller(), bootstrap.container().sync))
 
 
 @app.get(
@@ -260,7 +255,7 @@ def get_member_access(
     tenant_id: TenantId,
     member_id: Annotated[str, Path(min_length=1, max_length=MAX_ID_LENGTH)],
 ) -> Response[dict[str, Any]]:
-    return answer(service.explain_member_access(tenant_id, member_id, bootstrap.container().admin))
+    return ok(service.explain_member_access(tenant_id, member_id, bootstrap.container().admin))
 
 
 @app.get(
@@ -283,11 +278,12 @@ def get_reservation_access(
         int | None, Query(description="Also judge this door (a Kisi lock id)", gt=0, le=2**53)
     ] = None,
 ) -> Response[dict[str, Any]]:
-    return answer(
-        service.explain_reservation_access(
-            tenant_id, reservation_id, player_id, lock_id, bootstrap.container().admin
-        )
+    explained = service.explain_reservation_access(
+        tenant_id, reservation_id, player_id, lock_id, bootstrap.container().admin
     )
+    if explained.player_refusal is not None:
+        explained.view.decision.player_status = status_of(explained.player_refusal)
+    return ok(explained.view)
 
 
 @logger.inject_lambda_context(clear_state=True)

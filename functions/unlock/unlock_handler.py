@@ -18,14 +18,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from access_core import bootstrap
 from access_core.domain.events import MAX_ID_LENGTH
-from access_core.http import events as http_events
 from access_core.http.api import (
     ResponseDocs,
     authorize_every_request,
     install_json_errors,
     json_resolver,
 )
-from access_core.http.responses import ServiceResponse
+from access_core.http.events import ok
 from access_core.unlock import service
 from access_core.unlock.models import DoorsResponse, UnlockError, UnlockResponse
 
@@ -78,10 +77,6 @@ ReservationId = Annotated[
 LockId = Annotated[int, Path(description="The Kisi lock id (from GET .../doors)", gt=0, le=2**53)]
 
 
-def answer(response: ServiceResponse) -> Response[dict[str, Any]]:
-    return http_events.api_response(response)
-
-
 caller = authorize_every_request(app, lambda claims, _path: service.authorize(claims))
 
 
@@ -96,7 +91,7 @@ caller = authorize_every_request(app, lambda claims, _path: service.authorize(cl
     responses=documented(DoorsResponse, "The doors and the window"),
 )
 def get_doors(reservation_id: ReservationId) -> Response[dict[str, Any]]:
-    return answer(service.list_doors(caller(), reservation_id, bootstrap.container().unlock))
+    return ok(service.list_doors(caller(), reservation_id, bootstrap.container().unlock))
 
 
 @app.post(
@@ -110,9 +105,7 @@ def get_doors(reservation_id: ReservationId) -> Response[dict[str, Any]]:
     responses=documented(UnlockResponse, "The door is open", 423, 429, 502),
 )
 def post_unlock(reservation_id: ReservationId, lock_id: LockId) -> Response[dict[str, Any]]:
-    return answer(
-        service.unlock_door(caller(), reservation_id, lock_id, bootstrap.container().unlock)
-    )
+    return ok(service.unlock_door(caller(), reservation_id, lock_id, bootstrap.container().unlock))
 
 
 @logger.inject_lambda_context(clear_state=True)

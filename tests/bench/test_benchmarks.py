@@ -37,7 +37,7 @@ def test_webhook_ingestion_counts_round_trips_and_sends_per_event():
     assert figures["reservation_upserted.sqs_sends"] == 0
     for name, value in figures.items():
         if name.endswith(".dynamodb_round_trips"):
-            assert value >= figures[name.replace("dynamodb_", "repository_")], name
+            assert value >= figures[name.replace("dynamodb_", "store_")], name
 
 
 def test_unlock_path_makes_one_read_before_one_kisi_call():

@@ -67,5 +67,7 @@ def test_a_bare_domain_error_has_no_status() -> None:
         status_of(DomainError("which kind?"))
 
 
-def test_every_kind_is_a_client_or_availability_status() -> None:
-    assert all(400 <= status < 500 or status == 503 for status in STATUS_OF.values())
+def test_every_kind_is_a_client_an_upstream_or_an_availability_status() -> None:
+    """No refusal is a 500: a 5xx says only that a system the bridge needs failed (502) or
+    cannot be reached now (503)."""
+    assert all(400 <= status < 500 or status in (502, 503) for status in STATUS_OF.values())

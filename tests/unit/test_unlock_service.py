@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 from access_core.domain.caller import Caller
 from access_core.domain.events import ReservationStatus
 from access_core.domain.model import ConnectionState, Lock, Reservation, Tenant
-from access_core.http.responses import ServiceResponse
 from access_core.infrastructure.storage import AuditEntry, RecentUnlock, UnlockFacts
 from access_core.kisi.gateway import UNLOCK_PROFILE, unlock_kisi_client
 from access_core.reservations.policy import ReservationDecision, ReservationReason
@@ -41,6 +40,7 @@ from kisi_client import (
     KisiRateLimited,
     KisiUnavailable,
 )
+from tests.answers import Answer, answer_of
 from tests.unit.test_reservation_policy import LOCK_ID as POLICY_LOCK
 from tests.unit.test_reservation_policy import cases as policy_cases
 from tests.unit.test_reservation_policy import oracle as policy_oracle
@@ -179,11 +179,11 @@ class World:
     factory_calls: list[tuple[str, str]]
     deps: UnlockDependencies
 
-    def unlock(self, lock_id: int = COURT, caller: Caller = CALLER) -> ServiceResponse:
-        return unlock_door(caller, "res-1", lock_id, self.deps)
+    def unlock(self, lock_id: int = COURT, caller: Caller = CALLER) -> Answer:
+        return answer_of(lambda: unlock_door(caller, "res-1", lock_id, self.deps))
 
-    def doors(self, caller: Caller = CALLER, reservation_id: str = "res-1") -> ServiceResponse:
-        return list_doors(caller, reservation_id, self.deps)
+    def doors(self, caller: Caller = CALLER, reservation_id: str = "res-1") -> Answer:
+        return answer_of(lambda: list_doors(caller, reservation_id, self.deps))
 
     def calls_since(self, mark: int) -> list[str]:
         return self.log[mark:]
@@ -291,7 +291,7 @@ def test_success_is_audited_and_counted(world: World) -> None:
     assert entry.subject == "reservation:res-1"
     assert entry.detail["reason"] == "allowed"
     assert entry.detail["code"] == "opened"
-    assert entry.detail["status"] == 200
+    assert "status" not in entry.detail  # the code is what the player got; HTTP is the edge's
     assert entry.detail["lock_id"] == COURT
     assert world.metrics.counts == Counter({"UnlockAttempts": 1, "UnlockOpened": 1})
 
@@ -368,7 +368,6 @@ def test_each_refusal_is_one_read_one_audit_write_and_no_kisi_call(
     [entry] = world.store.audit
     assert entry.action == "unlock.refused"
     assert (entry.detail["reason"], entry.detail["code"]) == (reason, code)
-    assert entry.detail["status"] == status
     assert world.metrics.counts == Counter({"UnlockAttempts": 1, metric_name(code): 1})
 
 
@@ -389,7 +388,7 @@ def test_another_players_reservation_is_answered_like_a_missing_one() -> None:
     answers = [
         world.unlock(caller=stranger),
         make_world(now=END + timedelta(days=1)).unlock(caller=stranger),
-        unlock_door(CALLER, "res-unknown", COURT, world.deps),
+        answer_of(lambda: unlock_door(CALLER, "res-unknown", COURT, world.deps)),
     ]
     assert [(a.status_code, a.body) for a in answers[:2]] == [
         (
@@ -645,8 +644,7 @@ def test_doors_refusals_answer_as_an_unlock_would(world: World) -> None:
     [None, {}, {"sub": PLAYER}, {"tenant_id": TENANT}, {"sub": " ", "tenant_id": TENANT}],
 )
 def test_a_token_without_subject_or_tenant_is_401(claims: dict[str, str] | None) -> None:
-    refused = authorize(claims)
-    assert isinstance(refused, ServiceResponse)
+    refused = answer_of(lambda: authorize(claims))
     assert (refused.status_code, refused.body["error"]) == (401, "unauthorized")
 
 
@@ -662,8 +660,7 @@ def test_a_token_without_subject_or_tenant_is_401(claims: dict[str, str] | None)
 )
 def test_subject_and_tenant_must_be_platform_ids(claims: dict[str, str]) -> None:
     """They become parts of DynamoDB keys: an id no platform could send is refused up front."""
-    refused = authorize(claims)
-    assert isinstance(refused, ServiceResponse)
+    refused = answer_of(lambda: authorize(claims))
     assert (refused.status_code, refused.body["error"]) == (401, "unauthorized")
     assert "at most 128" in refused.body["message"]
 
@@ -725,7 +722,7 @@ def test_kisi_is_called_exactly_when_the_policy_allows_and_it_is_no_retry(
     )
     caller = Caller(subject=case["player"], tenant_id=TENANT, roles=frozenset())
 
-    response = unlock_door(caller, "res-1", POLICY_LOCK, deps)
+    response = answer_of(lambda: unlock_door(caller, "res-1", POLICY_LOCK, deps))
 
     allowed = policy_oracle(case)
     assert (response.status_code == 200) is allowed

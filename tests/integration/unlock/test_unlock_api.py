@@ -148,14 +148,13 @@ def test_every_attempt_is_audited(club: Club, doors: Doors, player: UnlockApi) -
         "reason": "allowed",
         "door_name": "Courts door 000",
         "unlocked_at": None,
-        "status": 200,
         "code": "opened",
     }
     player.unlock("res-1", doors.side)
     refused = last_audit(club)
     assert refused["action"] == "unlock.refused"
     assert refused["detail"]["reason"] == "lock_disabled"
-    assert refused["detail"]["status"] == 404
+    assert refused["detail"]["code"] == "door_not_found"
 
 
 def test_attempts_are_counted_without_a_tenant_dimension(

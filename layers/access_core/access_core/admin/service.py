@@ -2,9 +2,10 @@
 status, troubleshooting and on-demand syncs, for one tenant's admins.
 
 Every operation takes the tenant id (already matched against the caller's token by `authorize`),
-the request model and injected dependencies, and answers a `ServiceResponse`. A refusal changes
-nothing. Secrets are write-only: the Kisi key is checked against Kisi before it is stored, kept in
-the secret store only, and never returned or logged (the tenant records its last 4 characters).
+the request model and injected dependencies, and returns its result model; a refusal is raised as
+a `DomainError` (answered at the edge, `http/errors.py`) and changes nothing. Secrets are
+write-only: the Kisi key is checked against Kisi before it is stored, kept in the secret store
+only, and never returned or logged (the tenant records its last 4 characters).
 """
 
 from __future__ import annotations
@@ -41,10 +42,18 @@ from access_core.admin.models import (
 )
 from access_core.domain.caller import Caller, caller_from_claims
 from access_core.domain.commands import QueuedCommand, ReevaluatePlan
+from access_core.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    Unauthenticated,
+    Unavailable,
+)
 from access_core.domain.events import utc_iso
 from access_core.domain.model import ConnectionState, Lock, SyncState, Tenant
 from access_core.domain.ports import Clock, CommandQueue, MetricsSink, SecretStore
-from access_core.http.responses import ServiceResponse, error_response
 from access_core.infrastructure.storage import (
     AdminPlanWrite,
     AuditEntry,
@@ -66,6 +75,7 @@ from kisi_client import Lock as KisiLock
 
 if TYPE_CHECKING:
     from access_core.sync.service import SyncDependencies
+    from access_core.unlock.models import ReservationAccessResponse
 
 logger = logging.getLogger(__name__)
 
@@ -108,34 +118,46 @@ class AdminDependencies:
 
 # ---- who may call -----------------------------------------------------------------------------
 
-TENANT_NOT_FOUND = error_response(404, "tenant_not_found", "No such tenant.")
+
+class TenantNotFound(NotFound):
+    code = "tenant_not_found"
 
 
-def authorize(claims: Mapping[str, Any] | None, tenant_id: str | None) -> Caller | ServiceResponse:
-    """The caller when the token is a club admin's for `tenant_id`, else the refusal. Another
-    tenant's id gets the same 404 whether or not that tenant exists."""
+class AdminRoleRequired(Forbidden):
+    code = "admin_role_required"
+
+
+class KisiUnavailable(Unavailable):
+    code = "kisi_unavailable"
+
+
+class KisiNotConnected(Conflict):
+    code = "kisi_not_connected"
+
+
+def authorize(claims: Mapping[str, Any] | None, tenant_id: str | None) -> Caller:
+    """The caller when the token is a club admin's for `tenant_id`; raises the refusal otherwise.
+    Another tenant's id gets the same 404 whether or not that tenant exists."""
     caller = caller_from_claims(claims)
     if caller is None:
-        return error_response(
-            401, "unauthorized", "A token with a subject and a tenant claim is required."
-        )
+        raise Unauthenticated("A token with a subject and a tenant claim is required.")
     if not caller.is_admin:
-        return error_response(
-            403,
-            "admin_role_required",
-            "The Admin API is for club admins: the token has no admin role.",
-        )
+        raise AdminRoleRequired("The Admin API is for club admins: the token has no admin role.")
     if tenant_id is not None and tenant_id != caller.tenant_id:
-        return TENANT_NOT_FOUND
+        raise TenantNotFound("No such tenant.")
     return caller
 
 
-def _unconfigured(tenant_id: str) -> ServiceResponse:
-    return error_response(
-        404,
-        "tenant_not_found",
-        f"Tenant {tenant_id!r} has no settings yet: PUT /settings creates it.",
-    )
+def _unconfigured(tenant_id: str) -> TenantNotFound:
+    return TenantNotFound(f"Tenant {tenant_id!r} has no settings yet: PUT /settings creates it.")
+
+
+def _tenant(deps: AdminDependencies, tenant_id: str) -> Tenant:
+    """The tenant's settings; 404 when it has none yet."""
+    tenant = deps.stores.tenants.get(tenant_id)
+    if tenant is None:
+        raise _unconfigured(tenant_id)
+    return tenant
 
 
 def _audit(
@@ -171,16 +193,14 @@ def _reevaluate(deps: AdminDependencies, tenant: Tenant, versions: Mapping[str, 
 # ---- settings ---------------------------------------------------------------------------------
 
 
-def get_settings(tenant_id: str, deps: AdminDependencies) -> ServiceResponse:
-    tenant = deps.stores.tenants.get(tenant_id)
-    if tenant is None:
-        return _unconfigured(tenant_id)
+def get_settings(tenant_id: str, deps: AdminDependencies) -> SettingsResponse:
+    tenant = _tenant(deps, tenant_id)
     return _settings_answer(tenant, deps.stores.tenants.plans(tenant_id), [])
 
 
 def save_settings(
     tenant_id: str, request: SettingsRequest, caller: Caller, deps: AdminDependencies
-) -> ServiceResponse:
+) -> SettingsResponse:
     """Create or update the settings and the admin's plan flags in one transaction, then queue a
     re-evaluation of the plans whose effective access (24-hour flag, group) changed."""
     stores = deps.stores
@@ -198,11 +218,10 @@ def save_settings(
     if not stores.tenants.save_settings(
         tenant, created=current is None, fields=values, plans=writes
     ):
-        return error_response(
-            409,
-            "settings_conflict",
+        raise Conflict(
             "The settings or a plan changed while saving (a platform webhook or another admin); "
             "nothing was saved. Load the settings again and retry.",
+            code="settings_conflict",
         )
     after = {stored.plan.plan_id: stored for stored in stores.tenants.plans(tenant_id)}
     old_default = current.kisi_group_id if current else None
@@ -278,8 +297,8 @@ def _plan_view(stored: StoredPlan, default_group: int | None) -> PlanView:
 
 def _settings_answer(
     tenant: Tenant, plans: Iterable[StoredPlan], reevaluating: list[str]
-) -> ServiceResponse:
-    view = SettingsResponse(
+) -> SettingsResponse:
+    return SettingsResponse(
         **tenant.model_dump(
             include={
                 "tenant_id",
@@ -297,70 +316,63 @@ def _settings_answer(
         plans=sorted((_plan_view(p, tenant.kisi_group_id) for p in plans), key=lambda v: v.plan_id),
         reevaluating_plans=reevaluating,
     )
-    return ServiceResponse(200, view.model_dump(mode="json"))
 
 
 # ---- Kisi credentials -------------------------------------------------------------------------
 
 
-def _kisi_unavailable(error: KisiError) -> ServiceResponse:
+def _kisi_unavailable(error: KisiError) -> KisiUnavailable:
     logger.warning("Kisi unavailable for an admin call", extra={"error": str(error)})
-    response = error_response(
-        503,
-        "kisi_unavailable",
+    return KisiUnavailable(
         "Kisi could not be reached or did not answer as expected; nothing was changed. "
         "Try again in a moment.",
+        retry_after_seconds=KISI_RETRY_AFTER_SECONDS,
     )
-    response.headers["Retry-After"] = str(KISI_RETRY_AFTER_SECONDS)
-    return response
 
 
-def _key_invalid() -> ServiceResponse:
-    return error_response(
-        422,
-        "kisi_key_invalid",
+def _key_invalid() -> InvalidRequest:
+    return InvalidRequest(
         "Kisi refused this API key (wrong, expired, or its user is not an organisation admin); "
         "nothing was stored. Create a key in Kisi's dashboard and paste it again.",
+        code="kisi_key_invalid",
     )
 
 
-def _check_key(kisi: AdminKisi, group_id: int | None) -> KisiIdentity | ServiceResponse:
+def _check_key(kisi: AdminKisi, group_id: int | None) -> KisiIdentity:
     try:
         identity = kisi.validate_credentials()
     except (KisiInvalidCredentials, KisiForbidden):
-        return _key_invalid()
+        raise _key_invalid() from None
     except KisiError as error:
-        return _kisi_unavailable(error)
+        raise _kisi_unavailable(error) from None
     if group_id is None:
         return identity
     try:
         kisi.get_group(group_id)
     except KisiInvalidCredentials:
-        return _key_invalid()
+        raise _key_invalid() from None
     except (KisiNotFound, KisiForbidden):
-        return error_response(
-            422,
-            "kisi_group_not_found",
+        raise InvalidRequest(
             f"The key works, but its Kisi organisation has no group {group_id} it can see; "
             "nothing was stored.",
-        )
+            code="kisi_group_not_found",
+        ) from None
     except KisiError as error:
-        return _kisi_unavailable(error)
+        raise _kisi_unavailable(error) from None
     return identity
 
 
 def connect_kisi(
     tenant_id: str, request: KisiCredentialsRequest, caller: Caller, deps: AdminDependencies
-) -> ServiceResponse:
+) -> ConnectionResponse:
     """Check the key (and group) against Kisi, then store it and mark the tenant connected."""
     stores = deps.stores
-    tenant = stores.tenants.get(tenant_id)
-    if tenant is None:
-        return _unconfigured(tenant_id)
-    checked = _check_key(deps.kisi_for_key(request.api_key, None), request.group_id)
-    if isinstance(checked, ServiceResponse):
+    tenant = _tenant(deps, tenant_id)
+    try:
+        checked = _check_key(deps.kisi_for_key(request.api_key, None), request.group_id)
+    except DomainError:
         deps.metrics.count("AdminKisiKeyRefused")
-        return checked
+        raise
     now = deps.clock()
     deps.secrets.put_kisi_api_key(tenant_id, request.api_key)
     changes: dict[str, Any] = {
@@ -399,13 +411,11 @@ def connect_kisi(
     return _connection_answer(tenant, checked.organization.name, reevaluating)
 
 
-def disconnect_kisi(tenant_id: str, caller: Caller, deps: AdminDependencies) -> ServiceResponse:
+def disconnect_kisi(tenant_id: str, caller: Caller, deps: AdminDependencies) -> ConnectionResponse:
     """Stop all Kisi traffic for the tenant (the worker skips tenants not connected), then
     delete the key."""
     stores = deps.stores
-    tenant = stores.tenants.get(tenant_id)
-    if tenant is None:
-        return _unconfigured(tenant_id)
+    tenant = _tenant(deps, tenant_id)
     now = deps.clock()
     stores.tenants.update(
         tenant_id,
@@ -429,8 +439,8 @@ def disconnect_kisi(tenant_id: str, caller: Caller, deps: AdminDependencies) -> 
 
 def _connection_answer(
     tenant: Tenant, organization_name: str | None, reevaluating: list[str]
-) -> ServiceResponse:
-    view = ConnectionResponse(
+) -> ConnectionResponse:
+    return ConnectionResponse(
         tenant_id=tenant.tenant_id,
         connection_state=tenant.connection_state,
         connection_checked_at=tenant.connection_checked_at,
@@ -440,7 +450,6 @@ def _connection_answer(
         kisi_group_id=tenant.kisi_group_id,
         reevaluating_plans=reevaluating,
     )
-    return ServiceResponse(200, view.model_dump(mode="json"))
 
 
 # ---- webhook signing secret -------------------------------------------------------------------
@@ -448,67 +457,58 @@ def _connection_answer(
 
 def rotate_webhook_secret(
     tenant_id: str, caller: Caller, deps: AdminDependencies
-) -> ServiceResponse:
-    """A new signing secret, stored and answered once (the old one stops working at once)."""
-    if deps.stores.tenants.get(tenant_id) is None:
-        return _unconfigured(tenant_id)
+) -> WebhookSecretResponse:
+    """A new signing secret, stored and answered once (never to be shown again: the handler
+    answers it with Cache-Control: no-store)."""
+    _tenant(deps, tenant_id)
     secret = deps.new_secret()
     deps.secrets.put_webhook_secret(tenant_id, secret)
     _audit(deps, caller, tenant_id, "admin.webhook_secret_rotated")
-    view = WebhookSecretResponse(tenant_id=tenant_id, secret=secret, created_at=deps.clock())
-    return ServiceResponse(200, view.model_dump(mode="json"), {"Cache-Control": "no-store"})
+    return WebhookSecretResponse(tenant_id=tenant_id, secret=secret, created_at=deps.clock())
 
 
 # ---- locks ------------------------------------------------------------------------------------
 
 
-def _locks_answer(tenant_id: str, locks: Iterable[Lock]) -> ServiceResponse:
+def _locks_answer(tenant_id: str, locks: Iterable[Lock]) -> LocksResponse:
     views = [
         LockView(**lock.model_dump(exclude={"tenant_id"}))
         for lock in sorted(locks, key=lambda lock: (lock.place_name, lock.name, lock.lock_id))
     ]
-    return ServiceResponse(
-        200, LocksResponse(tenant_id=tenant_id, locks=views).model_dump(mode="json")
-    )
+    return LocksResponse(tenant_id=tenant_id, locks=views)
 
 
-def list_locks(tenant_id: str, deps: AdminDependencies) -> ServiceResponse:
-    if deps.stores.tenants.get(tenant_id) is None:
-        return _unconfigured(tenant_id)
+def list_locks(tenant_id: str, deps: AdminDependencies) -> LocksResponse:
+    _tenant(deps, tenant_id)
     return _locks_answer(tenant_id, deps.stores.locks.all(tenant_id))
 
 
-def sync_locks(tenant_id: str, caller: Caller, deps: AdminDependencies) -> ServiceResponse:
+def sync_locks(tenant_id: str, caller: Caller, deps: AdminDependencies) -> LockSyncResponse:
     """Import every lock Kisi lists; keep each lock's enabled flag; mark the ones Kisi no longer
     lists as missing (never unlocked) instead of forgetting them and their flag."""
     stores = deps.stores
-    tenant = stores.tenants.get(tenant_id)
-    if tenant is None:
-        return _unconfigured(tenant_id)
+    tenant = _tenant(deps, tenant_id)
     api_key = (
         deps.secrets.kisi_api_key(tenant_id, hint=tenant.kisi_key_hint)
         if tenant.kisi_connected
         else None
     )
     if api_key is None:
-        return error_response(
-            409,
-            "kisi_not_connected",
+        raise KisiNotConnected(
             f"Kisi is {tenant.connection_state.value.replace('_', ' ')} for this tenant: "
-            "PUT /kisi-credentials first.",
+            "PUT /kisi-credentials first."
         )
     try:
         listed = list(deps.kisi_for_key(api_key, tenant.kisi_identity).iter_locks())
     except KisiInvalidCredentials:
         stores.tenants.mark_kisi_credentials_invalid(tenant_id, deps.clock())
-        return error_response(
-            409,
-            "kisi_credentials_invalid",
+        raise Conflict(
             "Kisi refused the stored API key: the tenant is now marked invalid_credentials and "
             "its locks were not changed. Connect a new key (PUT /kisi-credentials).",
-        )
+            code="kisi_credentials_invalid",
+        ) from None
     except KisiError as error:
-        return _kisi_unavailable(error)
+        raise _kisi_unavailable(error) from None
     now = deps.clock()
     stored = {lock.lock_id: lock for lock in stores.locks.all(tenant_id)}
     fresh = [
@@ -531,7 +531,7 @@ def sync_locks(tenant_id: str, caller: Caller, deps: AdminDependencies) -> Servi
         synced_at=now,
     )
     _audit(deps, caller, tenant_id, "admin.locks_synced", view.model_dump(mode="json"))
-    return ServiceResponse(200, view.model_dump(mode="json"))
+    return view
 
 
 def _lock_from_kisi(tenant_id: str, kisi_lock: KisiLock, known: Lock | None, now: datetime) -> Lock:
@@ -551,30 +551,27 @@ def _lock_from_kisi(tenant_id: str, kisi_lock: KisiLock, known: Lock | None, now
 
 def set_enabled_locks(
     tenant_id: str, request: EnabledLocksRequest, caller: Caller, deps: AdminDependencies
-) -> ServiceResponse:
+) -> LocksResponse:
     """Enable exactly the listed locks. An unknown id, or a lock Kisi no longer lists, refuses
     the whole request."""
     stores = deps.stores
-    if stores.tenants.get(tenant_id) is None:
-        return _unconfigured(tenant_id)
+    _tenant(deps, tenant_id)
     stored = {lock.lock_id: lock for lock in stores.locks.all(tenant_id)}
     unknown = sorted(set(request.lock_ids) - stored.keys())
     if unknown:
-        return error_response(
-            422,
-            "unknown_locks",
+        raise InvalidRequest(
             f"Unknown lock id(s) {', '.join(map(str, unknown))}: sync the locks from Kisi "
             "(POST /locks/sync) and pick from GET /locks; nothing was changed.",
-            lock_ids=unknown,
+            code="unknown_locks",
+            details={"lock_ids": unknown},
         )
     gone = sorted(i for i in set(request.lock_ids) if stored[i].missing_in_kisi)
     if gone:
-        return error_response(
-            422,
-            "locks_missing_in_kisi",
+        raise InvalidRequest(
             f"Lock id(s) {', '.join(map(str, gone))} no longer exist in Kisi (missing_in_kisi at "
             "the last sync) and cannot be opened: leave them out; nothing was changed.",
-            lock_ids=gone,
+            code="locks_missing_in_kisi",
+            details={"lock_ids": gone},
         )
     wanted = set(request.lock_ids)
     changed = [
@@ -604,15 +601,13 @@ def tally_members(summaries: Iterable[MemberSummary]) -> MemberCounts:
     return MemberCounts(**counts)
 
 
-def get_status(tenant_id: str, deps: AdminDependencies) -> ServiceResponse:
+def get_status(tenant_id: str, deps: AdminDependencies) -> StatusResponse:
     """Connection, last syncs, member counts (one Query over the tenant's members, paged) and the
     shared command DLQ's depth."""
     stores = deps.stores
-    tenant = stores.tenants.get(tenant_id)
-    if tenant is None:
-        return _unconfigured(tenant_id)
+    tenant = _tenant(deps, tenant_id)
     depth = deps.dead_letter_depth()
-    view = StatusResponse(
+    return StatusResponse(
         tenant_id=tenant_id,
         connection=ConnectionStatus(
             state=tenant.connection_state,
@@ -625,7 +620,6 @@ def get_status(tenant_id: str, deps: AdminDependencies) -> ServiceResponse:
         dead_letter_queue=DeadLetterStatus(depth=depth) if depth is not None else None,
         checked_at=deps.clock(),
     )
-    return ServiceResponse(200, view.model_dump(mode="json"))
 
 
 # ---- on-demand syncs --------------------------------------------------------------------------
@@ -633,16 +627,18 @@ def get_status(tenant_id: str, deps: AdminDependencies) -> ServiceResponse:
 
 def run_sync(
     tenant_id: str, request: SyncRequest, caller: Caller, sync: SyncDependencies
-) -> ServiceResponse:
+) -> dict[str, Any]:
     """The daily or weekly sync of this tenant only, now; answers its result (a dry run: the
     drift report, nothing changed). A large tenant's weekly run answers `in_progress` and goes
     on from the queue; the status route shows its result when done."""
     from access_core.sync.service import run_daily_sync, run_weekly_sync
 
     if sync.stores.tenants.get(tenant_id) is None:
-        return _unconfigured(tenant_id)
+        raise _unconfigured(tenant_id)
     if request.kind == "daily":
-        result = run_daily_sync(sync, [tenant_id], dry_run=request.dry_run)["results"][0]
+        result: dict[str, Any] = run_daily_sync(sync, [tenant_id], dry_run=request.dry_run)[
+            "results"
+        ][0]
     else:
         result = run_weekly_sync(sync, tenant_id, dry_run=request.dry_run)
     if not request.dry_run:
@@ -657,7 +653,7 @@ def run_sync(
                 )
             ]
         )
-    return ServiceResponse(200, result)
+    return result
 
 
 # ---- troubleshooting --------------------------------------------------------------------------
@@ -665,16 +661,16 @@ def run_sync(
 
 def explain_member_access(
     tenant_id: str, member_id: str, deps: AdminDependencies
-) -> ServiceResponse:
+) -> MemberAccessResponse:
     """Why a member has or has not access: the decision with its reason, the platform data it
     used, what Kisi was last told, and what the worker still has to write."""
     stores = deps.stores
     tenant, member = stores.members.get_with_tenant(tenant_id, member_id)
     if tenant is None:
-        return _unconfigured(tenant_id)
+        raise _unconfigured(tenant_id)
     if member is None:
-        return error_response(
-            404, "member_not_found", f"No member {member_id!r}: no platform webhook named it yet."
+        raise NotFound(
+            f"No member {member_id!r}: no platform webhook named it yet.", code="member_not_found"
         )
     stored_plan = None
     if member.plan_id is not None:
@@ -686,7 +682,7 @@ def explain_member_access(
     decision = decide_membership_access(member, plan, tenant.kisi_group_id, now)
     kisi = member.kisi
     steps = plan_convergence(decision, kisi.grants, tenant.revoke_mode, member.name)
-    view = MemberAccessResponse(
+    return MemberAccessResponse(
         tenant_id=tenant_id,
         member_id=member_id,
         decision=DecisionView(
@@ -711,7 +707,6 @@ def explain_member_access(
         kisi_connection=tenant.connection_state,
         evaluated_at=now,
     )
-    return ServiceResponse(200, view.model_dump(mode="json"))
 
 
 def _describe(step: Any) -> str:
@@ -726,13 +721,22 @@ def _describe(step: Any) -> str:
 # ---- reservation troubleshooting --------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ReservationExplanation:
+    """The explanation, and the refusal the player's app gets now (None: the door opens). The
+    view's `player_status` is the refusal's HTTP status, which the HTTP layer sets."""
+
+    view: ReservationAccessResponse
+    player_refusal: DomainError | None
+
+
 def explain_reservation_access(
     tenant_id: str,
     reservation_id: str,
     player_id: str,
     lock_id: int | None,
     deps: AdminDependencies,
-) -> ServiceResponse:
+) -> ReservationExplanation:
     """Why a player may or may not open doors (a given door) for a reservation now: the unlock
     decision with its reason, what the player's app is answered, the reservation data it used and
     the enabled doors. Unlike the player, the admin is told a reservation is another player's."""
@@ -755,7 +759,7 @@ def explain_reservation_access(
     facts = stores.reservations.unlock_facts(tenant_id, reservation_id, player_id, lock_id)
     tenant, reservation = facts.tenant, facts.reservation
     if tenant is None:
-        return _unconfigured(tenant_id)
+        raise _unconfigured(tenant_id)
     now = deps.clock()
     if lock_id is None:
         decision = decide_reservation_access(tenant, reservation, player_id, now)
@@ -777,8 +781,8 @@ def explain_reservation_access(
             window=WindowView(opens_at=window.opens_at, closes_at=window.closes_at)
             if window
             else None,
-            player_status=player_answer.status_code if player_answer else 200,
-            player_error=player_answer.body["error"] if player_answer else None,
+            player_status=200,
+            player_error=player_answer.code if player_answer else None,
         ),
         reservation=ReservationFacts(
             **reservation.model_dump(include=set(ReservationFacts.model_fields))
@@ -791,4 +795,4 @@ def explain_reservation_access(
         enabled_locks=[DoorView.of(lock) for lock in usable_doors(stores.locks.all(tenant_id))],
         evaluated_at=now,
     )
-    return ServiceResponse(200, view.model_dump(mode="json"))
+    return ReservationExplanation(view, player_answer)

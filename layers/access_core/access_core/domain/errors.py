@@ -1,6 +1,11 @@
-"""What a refusal names: shared by every API's error bodies (and the domain errors to come)."""
+"""Refusals: what a service raises when it will not do what was asked, and what they name.
+
+Each kind is answered once at the edge (`http/errors.py` gives it its HTTP status)."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,7 +25,8 @@ class FieldProblem(BaseModel):
 class DomainError(Exception):
     """A refusal the caller can act on, raised by a service and answered once at the edge
     (`http/errors.py` maps each kind to its HTTP status). `code` is machine-readable; the message
-    is for a person and never carries a secret. Raised before anything is written."""
+    is for a person and never carries a secret; `details` are further JSON fields of the answer
+    (e.g. a window's times). Raised before anything is written."""
 
     code = "refused"
 
@@ -31,6 +37,7 @@ class DomainError(Exception):
         code: str | None = None,
         fields: list[FieldProblem] | None = None,
         retry_after_seconds: int | None = None,
+        details: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -38,6 +45,7 @@ class DomainError(Exception):
             self.code = code
         self.fields = fields
         self.retry_after_seconds = retry_after_seconds
+        self.details: dict[str, Any] = dict(details or {})
 
 
 class MalformedRequest(DomainError):
@@ -76,6 +84,24 @@ class InvalidRequest(DomainError):
     """Readable, but its content is refused; `fields` names every offending field."""
 
     code = "invalid_request"
+
+
+class Locked(DomainError):
+    """The thing exists but is locked against this action now (a door in lockdown)."""
+
+    code = "locked"
+
+
+class RateLimited(DomainError):
+    """Too many requests for a system the request needs; retry after `retry_after_seconds`."""
+
+    code = "rate_limited"
+
+
+class UpstreamFailed(DomainError):
+    """A system the request needs answered in a way the bridge cannot use."""
+
+    code = "upstream_error"
 
 
 class Unavailable(DomainError):

@@ -31,8 +31,10 @@ from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 from pydantic import BaseModel
 
 from access_core.domain.caller import Caller, claims_of
+from access_core.domain.errors import DomainError
+from access_core.http.errors import domain_error_response, install_domain_errors
 from access_core.http.events import api_response
-from access_core.http.responses import ServiceResponse, error_response
+from access_core.http.responses import error_response
 
 MAX_BODY_BYTES = 64 * 1024
 BODY_STATUSES = frozenset({400, 413, 415})
@@ -97,8 +99,8 @@ def json_resolver() -> APIGatewayHttpResolver:
     return app
 
 
-# (the token's verified claims or None, the path parameters) -> the caller, or the refusal
-Authorize = Callable[[Mapping[str, Any] | None, Mapping[str, str]], Caller | ServiceResponse]
+# (the token's verified claims or None, the path parameters) -> the caller; raises the refusal
+Authorize = Callable[[Mapping[str, Any] | None, Mapping[str, str]], Caller]
 
 
 def authorize_every_request(
@@ -108,10 +110,13 @@ def authorize_every_request(
     otherwise the caller is kept for the route. Returns the function routes get it from."""
 
     def refusal(app: APIGatewayHttpResolver) -> Response[Any] | None:
-        verdict = authorize(claims_of(app.current_event.raw_event), app.request.path_parameters)
-        if isinstance(verdict, ServiceResponse):
-            return api_response(verdict)
-        app.context["caller"] = verdict
+        try:
+            verified = authorize(
+                claims_of(app.current_event.raw_event), app.request.path_parameters
+            )
+        except DomainError as refused:
+            return domain_error_response(refused)
+        app.context["caller"] = verified
         return None
 
     def check_caller(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
@@ -174,6 +179,8 @@ def install_json_errors(
 
     def answer(status: int, error: str, message: str, **extra: Any) -> Response[dict[str, Any]]:
         return api_response(error_response(status, error, message, **extra))
+
+    install_domain_errors(app)
 
     @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def invalid_request(error: RequestValidationError) -> Response[dict[str, Any]]:

@@ -11,11 +11,14 @@ from access_core.domain.errors import (
     DomainError,
     Forbidden,
     InvalidRequest,
+    Locked,
     MalformedRequest,
     NotFound,
+    RateLimited,
     TooLarge,
     Unauthenticated,
     Unavailable,
+    UpstreamFailed,
 )
 from access_core.http.events import api_response
 from access_core.http.responses import error_response
@@ -28,6 +31,9 @@ STATUS_OF: dict[type[DomainError], int] = {
     Conflict: 409,
     TooLarge: 413,
     InvalidRequest: 422,
+    Locked: 423,
+    RateLimited: 429,
+    UpstreamFailed: 502,
     Unavailable: 503,
 }
 
@@ -41,7 +47,7 @@ def status_of(error: DomainError) -> int:
 
 
 def domain_error_response(error: DomainError) -> Response[dict[str, Any]]:
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = dict(error.details)
     if error.fields is not None:
         extra["fields"] = [problem.model_dump(exclude_none=True) for problem in error.fields]
     response = error_response(status_of(error), error.code, error.message, **extra)

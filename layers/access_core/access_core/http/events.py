@@ -4,10 +4,12 @@ answer as the resolver's JSON response."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
+from pydantic import BaseModel
 
 from access_core.http.responses import ServiceResponse
 
@@ -19,6 +21,19 @@ def api_response(response: ServiceResponse) -> Response[dict[str, Any]]:
         content_type=content_types.APPLICATION_JSON,
         body=response.body,
         headers=response.headers or None,
+    )
+
+
+def ok(
+    result: BaseModel | Mapping[str, Any], *, headers: Mapping[str, str] | None = None
+) -> Response[dict[str, Any]]:
+    """A service's result (its model, or a JSON object) as a 200 JSON response."""
+    body = result.model_dump(mode="json") if isinstance(result, BaseModel) else dict(result)
+    return Response(
+        status_code=200,
+        content_type=content_types.APPLICATION_JSON,
+        body=body,
+        headers=dict(headers) if headers else None,
     )
 
 

@@ -24,10 +24,20 @@ from typing import Any, Protocol
 from pydantic import TypeAdapter, ValidationError
 
 from access_core.domain.caller import Caller, caller_from_claims
+from access_core.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Locked,
+    NotFound,
+    RateLimited,
+    Unauthenticated,
+    Unavailable,
+    UpstreamFailed,
+)
 from access_core.domain.events import MAX_ID_LENGTH, PlatformId, utc_iso
 from access_core.domain.model import Lock, Tenant
 from access_core.domain.ports import Clock, MetricsSink, SecretStore
-from access_core.http.responses import ServiceResponse, error_response
 from access_core.infrastructure.storage import AuditEntry, RecentUnlock, UnlockFacts
 from access_core.reservations.policy import (
     WINDOW_REASONS,
@@ -166,24 +176,21 @@ class UnlockDependencies:
 _PLATFORM_ID: TypeAdapter[str] = TypeAdapter(PlatformId)
 
 
-def authorize(claims: Mapping[str, Any] | None) -> Caller | ServiceResponse:
-    """The player (the token's subject) and their tenant (its claim), or 401. Both become parts
-    of DynamoDB keys, so they must be platform ids (a reservation lists players by such ids)."""
+def authorize(claims: Mapping[str, Any] | None) -> Caller:
+    """The player (the token's subject) and their tenant (its claim); raises 401 otherwise. Both
+    become parts of DynamoDB keys, so they must be platform ids (a reservation lists players by
+    such ids)."""
     caller = caller_from_claims(claims)
     if caller is None:
-        return error_response(
-            401, "unauthorized", "A token with a subject and a tenant claim is required."
-        )
+        raise Unauthenticated("A token with a subject and a tenant claim is required.")
     try:
         _PLATFORM_ID.validate_python(caller.subject)
         _PLATFORM_ID.validate_python(caller.tenant_id)
     except ValidationError:
-        return error_response(
-            401,
-            "unauthorized",
+        raise Unauthenticated(
             "The token's subject and tenant claim must be ids of at most "
-            f"{MAX_ID_LENGTH} letters, digits or . _ : @ -.",
-        )
+            f"{MAX_ID_LENGTH} letters, digits or . _ : @ -."
+        ) from None
     return caller
 
 
@@ -192,9 +199,10 @@ def authorize(claims: Mapping[str, Any] | None) -> Caller | ServiceResponse:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one attempt came to: the answer, and its audit action and detail."""
+    """What one attempt came to: the door opened (`opened`) or the refusal, with its audit
+    action and detail."""
 
-    response: ServiceResponse
+    opened: UnlockResponse | DomainError
     code: str
     action: str
     detail: dict[str, Any] = field(default_factory=dict)
@@ -202,46 +210,45 @@ class Outcome:
 
 def refusal_for(
     decision: ReservationDecision, reservation_id: str, lock_id: int | None
-) -> ServiceResponse:
+) -> DomainError:
     """The answer to a refused decision. A reservation that is not this player's (missing,
     another tenant's, another player's) gets the same 404, so its existence never leaks."""
     reason = decision.reason
     window = decision.window
     match reason:
         case ReservationReason.TENANT_UNKNOWN | ReservationReason.DOOR_ACCESS_DISABLED:
-            return error_response(
-                403,
-                "door_access_disabled",
+            return Forbidden(
                 "This club does not offer door access with bookings.",
+                code="door_access_disabled",
             )
         case ReservationReason.KISI_NOT_CONNECTED:
-            return error_response(
-                503,
-                "kisi_not_connected",
+            return Unavailable(
                 "The club's door system is not connected right now; ask the front desk.",
+                code="kisi_not_connected",
             )
         case ReservationReason.RESERVATION_NOT_FOUND | ReservationReason.PLAYER_NOT_ON_RESERVATION:
-            return error_response(
-                404, "reservation_not_found", f"You have no reservation {reservation_id!r} here."
+            return NotFound(
+                f"You have no reservation {reservation_id!r} here.", code="reservation_not_found"
             )
         case ReservationReason.RESERVATION_CANCELLED:
-            return error_response(
-                409, "reservation_cancelled", "This reservation was cancelled: no door opens."
+            return Conflict(
+                "This reservation was cancelled: no door opens.", code="reservation_cancelled"
             )
         case ReservationReason.WINDOW_NOT_OPEN | ReservationReason.WINDOW_CLOSED:
             assert window is not None
-            return error_response(
-                403, reason.value, _window_message(reason, window), **_window_fields(window)
+            return Forbidden(
+                _window_message(reason, window),
+                code=reason.value,
+                details=_window_fields(window),
             )
         case (
             ReservationReason.LOCK_UNKNOWN
             | ReservationReason.LOCK_DISABLED
             | ReservationReason.LOCK_MISSING_IN_KISI
         ):
-            return error_response(
-                404,
-                "door_not_found",
+            return NotFound(
                 f"Door {lock_id} is not one players can open at this club.",
+                code="door_not_found",
             )
         case ReservationReason.ALLOWED:
             raise ValueError("an allowed decision is not a refusal")
@@ -266,11 +273,15 @@ def _window_fields(window: AccessWindow) -> dict[str, str]:
     return {"window_opens_at": view["opens_at"], "window_closes_at": view["closes_at"]}
 
 
-def _retry_later(status: int, error: str, message: str, seconds: float) -> ServiceResponse:
+def _retry_later(kind: type[DomainError], code: str, message: str, seconds: float) -> DomainError:
+    """A refusal to retry after `seconds` (whole, at least 1), in the body and Retry-After."""
     whole = max(1, math.ceil(seconds))
-    response = error_response(status, error, message, retry_after_seconds=whole)
-    response.headers["Retry-After"] = str(whole)
-    return response
+    return kind(
+        message,
+        code=code,
+        retry_after_seconds=whole,
+        details={"retry_after_seconds": whole},
+    )
 
 
 _KISI_REFUSED = frozenset(
@@ -284,20 +295,20 @@ _KISI_REFUSED = frozenset(
 )
 
 
-def _kisi_failure(error: KisiError) -> ServiceResponse:
+def _kisi_failure(error: KisiError) -> DomainError:
     """Kisi's answer to the unlock, in terms the app can show. Never contains the key."""
     reason = error.unlock_failure_reason
     if reason is UnlockFailureReason.LOCKED_DOWN:
-        return error_response(
-            423, "door_locked_down", "The door is locked down in Kisi: it cannot be opened now."
+        return Locked(
+            "The door is locked down in Kisi: it cannot be opened now.", code="door_locked_down"
         )
     if reason in (UnlockFailureReason.LOCK_OFFLINE, UnlockFailureReason.DEVICE_UNAVAILABLE):
-        return error_response(
-            503, "door_offline", "The door's lock is offline: try another door or the front desk."
+        return Unavailable(
+            "The door's lock is offline: try another door or the front desk.", code="door_offline"
         )
     if reason is UnlockFailureReason.RATE_LIMITED:
         return _retry_later(
-            429,
+            RateLimited,
             "kisi_rate_limited",
             "The club's door system is busy: try again in a moment.",
             error.retry_after or KISI_RATE_LIMITED_RETRY_AFTER_SECONDS,
@@ -305,28 +316,26 @@ def _kisi_failure(error: KisiError) -> ServiceResponse:
     if reason is UnlockFailureReason.KISI_UNAVAILABLE:
         maybe = " The door may have opened." if error.possibly_executed else ""
         return _retry_later(
-            503,
+            Unavailable,
             "kisi_unavailable",
             f"Kisi, the door system, did not answer.{maybe} Try again in a few seconds.",
             error.retry_after or KISI_UNAVAILABLE_RETRY_AFTER_SECONDS,
         )
     if reason is UnlockFailureReason.INVALID_CREDENTIALS:
-        return error_response(
-            503,
-            "kisi_credentials_invalid",
+        return Unavailable(
             "Kisi refused the club's key: door access is unavailable until the club "
             "reconnects Kisi. Ask the front desk.",
+            code="kisi_credentials_invalid",
         )
     if reason in _KISI_REFUSED:
-        return error_response(
-            403,
-            "kisi_access_denied",
+        return Forbidden(
             "Kisi refused to open this door for the club's account (access or schedule); "
             "ask the front desk.",
+            code="kisi_access_denied",
         )
     if reason is UnlockFailureReason.DOOR_NOT_FOUND:
-        return error_response(404, "door_not_found", "Kisi no longer has this door.")
-    return error_response(502, "kisi_error", "Kisi answered in an unexpected way; try again.")
+        return NotFound("Kisi no longer has this door.", code="door_not_found")
+    return UpstreamFailed("Kisi answered in an unexpected way; try again.", code="kisi_error")
 
 
 def metric_name(code: str) -> str:
@@ -337,7 +346,7 @@ def metric_name(code: str) -> str:
 # ---- list the doors ---------------------------------------------------------------------------
 
 
-def list_doors(caller: Caller, reservation_id: str, deps: UnlockDependencies) -> ServiceResponse:
+def list_doors(caller: Caller, reservation_id: str, deps: UnlockDependencies) -> DoorsResponse:
     """The doors of the reservation and its window. Outside the window the doors are still
     listed (200) with `unlock_allowed: false` and why; refusals about the club or the
     reservation answer as an unlock would. Two reads (the facts, then the locks), no audit."""
@@ -345,9 +354,9 @@ def list_doors(caller: Caller, reservation_id: str, deps: UnlockDependencies) ->
     facts = deps.store.get_unlock_facts(caller.tenant_id, reservation_id, caller.subject, None)
     decision = decide_reservation_access(facts.tenant, facts.reservation, caller.subject, now)
     if not decision.allowed and decision.reason not in WINDOW_REASONS:
-        response = refusal_for(decision, reservation_id, None)
-        deps.metrics.count(metric_name(f"doors_{response.body['error']}"))
-        return response
+        refused = refusal_for(decision, reservation_id, None)
+        deps.metrics.count(metric_name(f"doors_{refused.code}"))
+        raise refused
     reservation = facts.reservation
     window = decision.window
     assert reservation is not None
@@ -355,8 +364,8 @@ def list_doors(caller: Caller, reservation_id: str, deps: UnlockDependencies) ->
     doors = usable_doors(deps.store.list_locks(caller.tenant_id))
     refusal = None
     if not decision.allowed:
-        refused = refusal_for(decision, reservation_id, None).body
-        refusal = Refusal(error=refused["error"], message=refused["message"])
+        refused = refusal_for(decision, reservation_id, None)
+        refusal = Refusal(error=refused.code, message=refused.message)
     view = DoorsResponse(
         reservation_id=reservation_id,
         court=reservation.court,
@@ -370,7 +379,7 @@ def list_doors(caller: Caller, reservation_id: str, deps: UnlockDependencies) ->
         doors=[DoorView.of(lock) for lock in doors],
     )
     deps.metrics.count("UnlockDoorsListed")
-    return ServiceResponse(200, view.model_dump(mode="json"))
+    return view
 
 
 # ---- unlock a door ----------------------------------------------------------------------------
@@ -378,7 +387,7 @@ def list_doors(caller: Caller, reservation_id: str, deps: UnlockDependencies) ->
 
 def unlock_door(
     caller: Caller, reservation_id: str, lock_id: int, deps: UnlockDependencies
-) -> ServiceResponse:
+) -> UnlockResponse:
     """Open the door if the policy allows it now. One BatchGetItem, then (unless refused or a
     retry of a recent success) the Kisi call, then one write (the audit entry, with the recent
     unlock record after a success)."""
@@ -393,8 +402,8 @@ def unlock_door(
         "reason": decision.reason.value,
     }
     if not decision.allowed:
-        response = refusal_for(decision, reservation_id, lock_id)
-        outcome = Outcome(response, response.body["error"], "unlock.refused", base)
+        refused = refusal_for(decision, reservation_id, lock_id)
+        outcome = Outcome(refused, refused.code, "unlock.refused", base)
         return _finish(caller, outcome, deps)
     assert facts.tenant is not None
     assert facts.lock is not None
@@ -407,11 +416,11 @@ def unlock_door(
         return _finish(caller, outcome, deps)
     kisi = deps.kisi.client_for(tenant)
     if kisi is None:
-        response = refusal_for(
+        refused = refusal_for(
             ReservationDecision(ReservationReason.KISI_NOT_CONNECTED), reservation_id, lock_id
         )
         detail = {**base, "reason": "kisi_key_missing"}
-        outcome = Outcome(response, "kisi_not_connected", "unlock.refused", detail)
+        outcome = Outcome(refused, refused.code, "unlock.refused", detail)
         return _finish(caller, outcome, deps)
     try:
         kisi.unlock(lock_id)
@@ -441,8 +450,8 @@ def _kisi_failed(
     error: KisiError,
     base: dict[str, Any],
     deps: UnlockDependencies,
-) -> ServiceResponse:
-    response = _kisi_failure(error)
+) -> UnlockResponse:
+    refused = _kisi_failure(error)
     detail = {
         **base,
         "reason": error.unlock_failure_reason.value,
@@ -458,15 +467,15 @@ def _kisi_failed(
         "Kisi did not unlock",
         extra={"tenant_id": tenant.tenant_id, "lock_id": base["lock_id"], "error": str(error)},
     )
-    outcome = Outcome(response, response.body["error"], "unlock.failed", detail)
+    outcome = Outcome(refused, refused.code, "unlock.failed", detail)
     return _finish(caller, outcome, deps)
 
 
 def _opened(
     reservation_id: str, lock: Lock, unlocked_at: datetime, *, deduplicated: bool
-) -> ServiceResponse:
+) -> UnlockResponse:
     message = f"{lock.name} is open." if not deduplicated else f"{lock.name} was just opened."
-    view = UnlockResponse(
+    return UnlockResponse(
         reservation_id=reservation_id,
         lock_id=lock.lock_id,
         door_name=lock.name,
@@ -474,7 +483,6 @@ def _opened(
         deduplicated=deduplicated,
         message=message,
     )
-    return ServiceResponse(200, view.model_dump(mode="json"))
 
 
 def _audit_entry(caller: Caller, outcome: Outcome) -> AuditEntry:
@@ -482,19 +490,16 @@ def _audit_entry(caller: Caller, outcome: Outcome) -> AuditEntry:
         tenant_id=caller.tenant_id,
         action=outcome.action,
         subject=f"reservation:{outcome.detail['reservation_id']}",
-        detail={
-            **outcome.detail,
-            "status": outcome.response.status_code,
-            "code": outcome.code,
-        },
+        detail={**outcome.detail, "code": outcome.code},
         actor=f"player:{caller.subject}",
     )
 
 
 def _finish(
     caller: Caller, outcome: Outcome, deps: UnlockDependencies, *, audited: bool = False
-) -> ServiceResponse:
-    """Audit (unless already written with the recent unlock), count and log the attempt."""
+) -> UnlockResponse:
+    """Audit (unless already written with the recent unlock), count and log the attempt; then
+    answer the opened door or raise the refusal."""
     if not audited:
         deps.store.put_audit([_audit_entry(caller, outcome)])
     deps.metrics.count("UnlockAttempts")
@@ -507,7 +512,8 @@ def _finish(
             "lock_id": outcome.detail["lock_id"],
             "outcome": outcome.code,
             "reason": outcome.detail["reason"],
-            "status": outcome.response.status_code,
         },
     )
-    return outcome.response
+    if isinstance(outcome.opened, DomainError):
+        raise outcome.opened
+    return outcome.opened
