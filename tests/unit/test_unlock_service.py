@@ -134,7 +134,7 @@ class FakeSecrets:
     log: list[str]
     key: str | None = API_KEY
 
-    def kisi_api_key(self, tenant_id: str) -> str | None:
+    def kisi_api_key(self, tenant_id: str, *, hint: str | None = None) -> str | None:
         self.log.append("ssm.kisi_api_key")
         return self.key
 

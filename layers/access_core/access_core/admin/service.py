@@ -42,6 +42,7 @@ from access_core.admin.models import (
 )
 from access_core.domain.caller import Caller, caller_from_claims
 from access_core.domain.commands import QueuedCommand, ReevaluatePlan
+from access_core.domain.credentials import tenant_kisi_key
 from access_core.domain.errors import (
     Conflict,
     DomainError,
@@ -488,11 +489,7 @@ def sync_locks(tenant_id: str, caller: Caller, deps: AdminDependencies) -> LockS
     lists as missing (never unlocked) instead of forgetting them and their flag."""
     stores = deps.stores
     tenant = _tenant(deps, tenant_id)
-    api_key = (
-        deps.secrets.kisi_api_key(tenant_id, hint=tenant.kisi_key_hint)
-        if tenant.kisi_connected
-        else None
-    )
+    api_key = tenant_kisi_key(deps.secrets, tenant)
     if api_key is None:
         raise KisiNotConnected(
             f"Kisi is {tenant.connection_state.value.replace('_', ' ')} for this tenant: "

@@ -24,6 +24,7 @@ from access_core.domain.commands import (
     WeeklySyncStep,
     parse_command,
 )
+from access_core.domain.credentials import tenant_kisi_key
 from access_core.domain.events import utc_iso
 from access_core.domain.model import (
     ConnectionState,
@@ -208,11 +209,7 @@ def converge_member(
             _record(deps, member, recorded, SyncState.IN_SYNC, None, [])
         return ConvergeResult.ALREADY_IN_SYNC
 
-    api_key = (
-        deps.secrets.kisi_api_key(tenant_id, hint=tenant.kisi_key_hint)
-        if tenant.kisi_connected
-        else None
-    )
+    api_key = tenant_kisi_key(deps.secrets, tenant)
     if api_key is None:
         result = (
             ConvergeResult.CREDENTIALS_INVALID

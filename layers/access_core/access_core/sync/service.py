@@ -22,6 +22,7 @@ from typing import Any, Literal, Protocol
 from pydantic import AwareDatetime, BaseModel, Field
 
 from access_core.domain.commands import ConvergeMember, ObservedGrant, QueuedCommand, WeeklySyncStep
+from access_core.domain.credentials import tenant_kisi_key
 from access_core.domain.events import utc_iso
 from access_core.domain.model import ConnectionState, Plan, Tenant
 from access_core.domain.ports import Clock, CommandQueue, MetricsSink, SecretStore
@@ -187,9 +188,7 @@ def _daily_tenant(deps: SyncDependencies, tenant_id: str, *, dry_run: bool) -> d
     previous = stores.sync_runs.get(tenant_id, DAILY) or {}
     run.last_success = previous.get("last_success_started_at")
     run.connection_state = tenant.connection_state.value
-    api_key = None
-    if tenant.connection_state is not ConnectionState.DISCONNECTED:
-        api_key = deps.secrets.kisi_api_key(tenant_id, hint=tenant.kisi_key_hint)
+    api_key = tenant_kisi_key(deps.secrets, tenant, recheck_refused=True)
     if api_key is None:
         run.errors.append("kisi_not_connected")
         return run.finish(deps, "skipped", record=not dry_run)
@@ -330,9 +329,7 @@ def run_weekly_sync(deps: SyncDependencies, tenant_id: str, *, dry_run: bool) ->
     tenant = stores.tenants.get(tenant_id)
     if tenant is None:
         return _weekly_end(deps, state, "skipped", "unknown tenant", record=False)
-    api_key = None
-    if tenant.connection_state is ConnectionState.CONNECTED:
-        api_key = deps.secrets.kisi_api_key(tenant_id, hint=tenant.kisi_key_hint)
+    api_key = tenant_kisi_key(deps.secrets, tenant)
     if api_key is None:
         reason = (
             "credentials_invalid"
@@ -381,10 +378,8 @@ def continue_weekly_sync(deps: SyncDependencies, command: WeeklySyncStep) -> dic
         )
         return None
     tenant = stores.tenants.get(command.tenant_id)
-    api_key = (
-        deps.secrets.kisi_api_key(command.tenant_id, hint=tenant.kisi_key_hint) if tenant else None
-    )
-    if tenant is None or api_key is None or not tenant.kisi_connected:
+    api_key = tenant_kisi_key(deps.secrets, tenant) if tenant else None
+    if tenant is None or api_key is None:
         return _weekly_end(deps, state, "failed", "kisi_not_connected", record=True)
     return _advance(deps, tenant, api_key, state, deps.step_budget)
 

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from pydantic import TypeAdapter, ValidationError
 
 from access_core.domain.caller import Caller, caller_from_claims
+from access_core.domain.credentials import tenant_kisi_key
 from access_core.domain.errors import (
     Conflict,
     DomainError,
@@ -150,7 +151,7 @@ class TenantKisiClients:
         ):
             return cached.client
         self._clients.pop(tenant.tenant_id, None)
-        api_key = self._secrets.kisi_api_key(tenant.tenant_id)
+        api_key = tenant_kisi_key(self._secrets, tenant)
         if api_key is None:
             return None
         client = self._factory(tenant, api_key)
