@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from access_core import bootstrap
@@ -44,10 +42,7 @@ from access_core.http.errors import status_of
 from access_core.http.events import ok
 from access_core.unlock.models import ReservationAccessResponse
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
-copy_config_to_registered_loggers(source_logger=logger, include={"access_core", "kisi_client"})
+powertools = bootstrap.observability()
 
 TENANT = "/v1/admin/tenants/<tenant_id>"
 TAG = "Admin"
@@ -62,7 +57,7 @@ ERROR_DESCRIPTIONS = {
 }
 
 app = json_resolver()
-install_json_errors(app, logger=logger, api_name="admin", docs="docs/admin-api.md")
+install_json_errors(app, logger=powertools.logger, api_name="admin", docs="docs/admin-api.md")
 
 TenantId = Annotated[
     str,
@@ -286,8 +281,6 @@ def get_reservation_access(
     return ok(explained.view)
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@powertools.handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.utilities.batch import (
     SqsFifoPartialProcessor,
     process_partial_response,
@@ -17,10 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from access_core import bootstrap
 from access_core.membership.worker import process_message
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
-copy_config_to_registered_loggers(source_logger=logger, include={"access_core", "kisi_client"})
+powertools = bootstrap.observability()
 # A failed message holds back only its own message group (its Kisi identity); the others go on.
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
@@ -34,9 +29,7 @@ def record_handler(record: SQSRecord) -> None:
     )
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@powertools.handler
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context

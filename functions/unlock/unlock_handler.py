@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from access_core import bootstrap
@@ -28,10 +26,7 @@ from access_core.http.events import ok
 from access_core.unlock import service
 from access_core.unlock.models import DoorsResponse, UnlockError, UnlockResponse
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
-copy_config_to_registered_loggers(source_logger=logger, include={"access_core", "kisi_client"})
+powertools = bootstrap.observability()
 
 RESERVATION = "/v1/reservations/<reservation_id>"
 TAG = "Unlock"
@@ -56,7 +51,7 @@ ERROR_DESCRIPTIONS = {
 app = json_resolver()
 install_json_errors(
     app,
-    logger=logger,
+    logger=powertools.logger,
     api_name="unlock",
     docs="docs/unlock-api.md",
     crash_message="Something went wrong; the door may or may not have opened.",
@@ -108,8 +103,6 @@ def post_unlock(reservation_id: ReservationId, lock_id: LockId) -> Response[dict
     return ok(service.unlock_door(caller(), reservation_id, lock_id, bootstrap.container().unlock))
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@powertools.handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -18,10 +18,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import boto3
-from aws_lambda_powertools import Metrics
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 
 from access_core.domain.ports import Clock
 from access_core.infrastructure.config import Settings, settings_from
@@ -47,6 +48,32 @@ if TYPE_CHECKING:
     from kisi_client import KisiClient
 
 WEBHOOK_IDEMPOTENCY_SECONDS = 24 * 60 * 60
+# The libraries whose loggers log as the function's own (JSON, with the Lambda context).
+LOGGED_PACKAGES = frozenset({"access_core", "kisi_client", "pushpress_client"})
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Observability:
+    """A function's Powertools Logger, Tracer and Metrics, and the decorator of its handler."""
+
+    logger: Logger
+    tracer: Tracer
+    metrics: Metrics
+
+    def handler(self, function: Handler) -> Handler:
+        """Log with the invocation's Lambda context (cleared each time), trace the invocation,
+        and flush its metrics."""
+        measured = self.metrics.log_metrics(function)
+        traced = self.tracer.capture_lambda_handler(measured)
+        return cast(Handler, self.logger.inject_lambda_context(traced, clear_state=True))
+
+
+def observability() -> Observability:
+    """One per function module, at import (Powertools reads its settings from the environment)."""
+    logger = Logger()
+    copy_config_to_registered_loggers(source_logger=logger, include=set(LOGGED_PACKAGES))
+    return Observability(logger, Tracer(), Metrics())
 
 
 def utc_now() -> datetime:

@@ -162,13 +162,15 @@ def _tenant(deps: AdminDependencies, tenant_id: str) -> Tenant:
 
 
 def _audit(
-    deps: AdminDependencies,
+    stores: Stores,
     caller: Caller,
     tenant_id: str,
     action: str,
     detail: Mapping[str, Any] | None = None,
 ) -> None:
-    deps.stores.audit.put(
+    """The audit entry of an admin's action on the tenant (the one way admin actions are
+    audited)."""
+    stores.audit.put(
         [
             AuditEntry(
                 tenant_id=tenant_id,
@@ -235,7 +237,7 @@ def save_settings(
     }
     reevaluating = _reevaluate(deps, tenant, versions) if current is not None else []
     _audit(
-        deps,
+        deps.stores,
         caller,
         tenant_id,
         "admin.settings_saved",
@@ -398,7 +400,7 @@ def connect_kisi(
     plans = {stored.plan.plan_id: version for stored in stores.tenants.plans(tenant_id)}
     reevaluating = _reevaluate(deps, tenant, plans)
     _audit(
-        deps,
+        deps.stores,
         caller,
         tenant_id,
         "admin.kisi_connected",
@@ -427,7 +429,7 @@ def disconnect_kisi(tenant_id: str, caller: Caller, deps: AdminDependencies) -> 
         },
     )
     deps.secrets.delete_kisi_api_key(tenant_id)
-    _audit(deps, caller, tenant_id, "admin.kisi_disconnected")
+    _audit(deps.stores, caller, tenant_id, "admin.kisi_disconnected")
     tenant = tenant.model_copy(
         update={
             "connection_state": ConnectionState.DISCONNECTED,
@@ -464,7 +466,7 @@ def rotate_webhook_secret(
     _tenant(deps, tenant_id)
     secret = deps.new_secret()
     deps.secrets.put_webhook_secret(tenant_id, secret)
-    _audit(deps, caller, tenant_id, "admin.webhook_secret_rotated")
+    _audit(deps.stores, caller, tenant_id, "admin.webhook_secret_rotated")
     return WebhookSecretResponse(tenant_id=tenant_id, secret=secret, created_at=deps.clock())
 
 
@@ -527,7 +529,7 @@ def sync_locks(tenant_id: str, caller: Caller, deps: AdminDependencies) -> LockS
         enabled=sum(1 for lock in fresh if lock.enabled),
         synced_at=now,
     )
-    _audit(deps, caller, tenant_id, "admin.locks_synced", view.model_dump(mode="json"))
+    _audit(deps.stores, caller, tenant_id, "admin.locks_synced", view.model_dump(mode="json"))
     return view
 
 
@@ -577,7 +579,7 @@ def set_enabled_locks(
         if lock.enabled != (lock_id in wanted)
     ]
     stores.locks.put_many(tenant_id, changed)
-    _audit(deps, caller, tenant_id, "admin.locks_enabled", {"lock_ids": sorted(wanted)})
+    _audit(deps.stores, caller, tenant_id, "admin.locks_enabled", {"lock_ids": sorted(wanted)})
     return _locks_answer(tenant_id, {**stored, **{lock.lock_id: lock for lock in changed}}.values())
 
 
@@ -639,17 +641,8 @@ def run_sync(
     else:
         result = run_weekly_sync(sync, tenant_id, dry_run=request.dry_run)
     if not request.dry_run:
-        sync.stores.audit.put(
-            [
-                AuditEntry(
-                    tenant_id=tenant_id,
-                    action=f"admin.sync_{request.kind}",
-                    subject=tenant_id,
-                    detail={"status": result.get("status"), "run_id": result.get("run_id")},
-                    actor=f"admin:{caller.subject}",
-                )
-            ]
-        )
+        detail = {"status": result.get("status"), "run_id": result.get("run_id")}
+        _audit(sync.stores, caller, tenant_id, f"admin.sync_{request.kind}", detail)
     return result
 
 
