@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -30,6 +30,8 @@ from access_core.admin.models import (
     SyncResultResponse,
     WebhookSecretResponse,
 )
+from access_core.admin.service import AdminDependencies
+from access_core.domain.caller import Caller
 from access_core.domain.events import MAX_ID_LENGTH
 from access_core.http.api import (
     BODY_ERROR_DESCRIPTIONS,
@@ -40,6 +42,7 @@ from access_core.http.api import (
 )
 from access_core.http.errors import status_of
 from access_core.http.events import ok
+from access_core.sync.service import SyncDependencies
 from access_core.unlock.models import ReservationAccessResponse
 
 powertools = bootstrap.observability()
@@ -79,6 +82,20 @@ caller = authorize_every_request(
 )
 
 
+def admin_dependencies() -> AdminDependencies:
+    return bootstrap.container().admin
+
+
+def sync_dependencies() -> SyncDependencies:
+    return bootstrap.container().sync
+
+
+# Injected into the routes (Powertools' Depends; tests may set app.dependency_overrides).
+AdminCaller = Annotated[Caller, Depends(caller)]
+AdminDeps = Annotated[AdminDependencies, Depends(admin_dependencies)]
+SyncDeps = Annotated[SyncDependencies, Depends(sync_dependencies)]
+
+
 # ---- settings ---------------------------------------------------------------------------------
 
 
@@ -91,8 +108,8 @@ caller = authorize_every_request(
     "Never includes the Kisi key (only its last 4 characters).",
     responses=documented(SettingsResponse, "The settings"),
 )
-def get_settings(tenant_id: TenantId) -> Response[dict[str, Any]]:
-    return ok(service.get_settings(tenant_id, bootstrap.container().admin))
+def get_settings(tenant_id: TenantId, deps: AdminDeps) -> Response[dict[str, Any]]:
+    return ok(service.get_settings(tenant_id, deps))
 
 
 @app.put(
@@ -108,8 +125,10 @@ def get_settings(tenant_id: TenantId) -> Response[dict[str, Any]]:
     "members re-evaluated. Settings and plans are written in one transaction: a 409 saves nothing.",
     responses=documented(SettingsResponse, "The settings as saved", 409, body=True),
 )
-def put_settings(tenant_id: TenantId, settings: SettingsRequest) -> Response[dict[str, Any]]:
-    return ok(service.save_settings(tenant_id, settings, caller(), bootstrap.container().admin))
+def put_settings(
+    tenant_id: TenantId, settings: SettingsRequest, admin: AdminCaller, deps: AdminDeps
+) -> Response[dict[str, Any]]:
+    return ok(service.save_settings(tenant_id, settings, admin, deps))
 
 
 # ---- Kisi credentials and the webhook secret --------------------------------------------------
@@ -127,9 +146,12 @@ def put_settings(tenant_id: TenantId, settings: SettingsRequest) -> Response[dic
     responses=documented(ConnectionResponse, "Connected", 503, body=True),
 )
 def put_kisi_credentials(
-    tenant_id: TenantId, credentials: KisiCredentialsRequest
+    tenant_id: TenantId,
+    credentials: KisiCredentialsRequest,
+    admin: AdminCaller,
+    deps: AdminDeps,
 ) -> Response[dict[str, Any]]:
-    return ok(service.connect_kisi(tenant_id, credentials, caller(), bootstrap.container().admin))
+    return ok(service.connect_kisi(tenant_id, credentials, admin, deps))
 
 
 @app.delete(
@@ -141,8 +163,10 @@ def put_kisi_credentials(
     "connected again.",
     responses=documented(ConnectionResponse, "Disconnected"),
 )
-def delete_kisi_credentials(tenant_id: TenantId) -> Response[dict[str, Any]]:
-    return ok(service.disconnect_kisi(tenant_id, caller(), bootstrap.container().admin))
+def delete_kisi_credentials(
+    tenant_id: TenantId, admin: AdminCaller, deps: AdminDeps
+) -> Response[dict[str, Any]]:
+    return ok(service.disconnect_kisi(tenant_id, admin, deps))
 
 
 @app.post(
@@ -156,8 +180,10 @@ def delete_kisi_credentials(tenant_id: TenantId) -> Response[dict[str, Any]]:
     "is the only response that carries a secret.",
     responses=documented(WebhookSecretResponse, "The new secret, shown once"),
 )
-def post_webhook_secret(tenant_id: TenantId) -> Response[dict[str, Any]]:
-    rotated = service.rotate_webhook_secret(tenant_id, caller(), bootstrap.container().admin)
+def post_webhook_secret(
+    tenant_id: TenantId, admin: AdminCaller, deps: AdminDeps
+) -> Response[dict[str, Any]]:
+    rotated = service.rotate_webhook_secret(tenant_id, admin, deps)
     return ok(rotated, headers={"Cache-Control": "no-store"})
 
 
@@ -172,8 +198,8 @@ def post_webhook_secret(tenant_id: TenantId) -> Response[dict[str, Any]]:
     "from Kisi at the last sync; never unlocked).",
     responses=documented(LocksResponse, "The locks"),
 )
-def get_locks(tenant_id: TenantId) -> Response[dict[str, Any]]:
-    return ok(service.list_locks(tenant_id, bootstrap.container().admin))
+def get_locks(tenant_id: TenantId, deps: AdminDeps) -> Response[dict[str, Any]]:
+    return ok(service.list_locks(tenant_id, deps))
 
 
 @app.post(
@@ -185,8 +211,10 @@ def get_locks(tenant_id: TenantId) -> Response[dict[str, Any]]:
     "unlocked). 409 when Kisi is not connected or refuses the stored key.",
     responses=documented(LockSyncResponse, "What the sync found", 409, 503),
 )
-def post_locks_sync(tenant_id: TenantId) -> Response[dict[str, Any]]:
-    return ok(service.sync_locks(tenant_id, caller(), bootstrap.container().admin))
+def post_locks_sync(
+    tenant_id: TenantId, admin: AdminCaller, deps: AdminDeps
+) -> Response[dict[str, Any]]:
+    return ok(service.sync_locks(tenant_id, admin, deps))
 
 
 @app.put(
@@ -199,11 +227,12 @@ def post_locks_sync(tenant_id: TenantId) -> Response[dict[str, Any]]:
     responses=documented(LocksResponse, "The locks after the change", body=True),
 )
 def put_locks_enabled(
-    tenant_id: TenantId, selection: EnabledLocksRequest
+    tenant_id: TenantId,
+    selection: EnabledLocksRequest,
+    admin: AdminCaller,
+    deps: AdminDeps,
 ) -> Response[dict[str, Any]]:
-    return ok(
-        service.set_enabled_locks(tenant_id, selection, caller(), bootstrap.container().admin)
-    )
+    return ok(service.set_enabled_locks(tenant_id, selection, admin, deps))
 
 
 # ---- status and troubleshooting ---------------------------------------------------------------
@@ -218,8 +247,8 @@ def put_locks_enabled(
     "shared by every tenant: its depth is the total, or null when not configured.",
     responses=documented(StatusResponse, "The status"),
 )
-def get_status(tenant_id: TenantId) -> Response[dict[str, Any]]:
-    return ok(service.get_status(tenant_id, bootstrap.container().admin))
+def get_status(tenant_id: TenantId, deps: AdminDeps) -> Response[dict[str, Any]]:
+    return ok(service.get_status(tenant_id, deps))
 
 
 @app.post(
@@ -233,8 +262,10 @@ def get_status(tenant_id: TenantId) -> Response[dict[str, Any]]:
     "club's weekly run answers in_progress and finishes from the queue (see docs/sync.md).",
     responses=documented(SyncResultResponse, "The run's result", body=True),
 )
-def post_sync(tenant_id: TenantId, request: SyncRequest) -> Response[dict[str, Any]]:
-    return ok(service.run_sync(tenant_id, request, caller(), bootstrap.container().sync))
+def post_sync(
+    tenant_id: TenantId, request: SyncRequest, admin: AdminCaller, sync: SyncDeps
+) -> Response[dict[str, Any]]:
+    return ok(service.run_sync(tenant_id, request, admin, sync))
 
 
 @app.get(
@@ -249,8 +280,9 @@ def post_sync(tenant_id: TenantId, request: SyncRequest) -> Response[dict[str, A
 def get_member_access(
     tenant_id: TenantId,
     member_id: Annotated[str, Path(min_length=1, max_length=MAX_ID_LENGTH)],
+    deps: AdminDeps,
 ) -> Response[dict[str, Any]]:
-    return ok(service.explain_member_access(tenant_id, member_id, bootstrap.container().admin))
+    return ok(service.explain_member_access(tenant_id, member_id, deps))
 
 
 @app.get(
@@ -265,6 +297,7 @@ def get_member_access(
 )
 def get_reservation_access(
     tenant_id: TenantId,
+    deps: AdminDeps,
     reservation_id: Annotated[str, Path(min_length=1, max_length=MAX_ID_LENGTH)],
     player_id: Annotated[
         str, Query(description="The player asking", min_length=1, max_length=MAX_ID_LENGTH)
@@ -274,7 +307,7 @@ def get_reservation_access(
     ] = None,
 ) -> Response[dict[str, Any]]:
     explained = service.explain_reservation_access(
-        tenant_id, reservation_id, player_id, lock_id, bootstrap.container().admin
+        tenant_id, reservation_id, player_id, lock_id, deps
     )
     if explained.player_refusal is not None:
         explained.view.decision.player_status = status_of(explained.player_refusal)

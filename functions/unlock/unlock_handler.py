@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from access_core import bootstrap
+from access_core.domain.caller import Caller
 from access_core.domain.events import MAX_ID_LENGTH
 from access_core.http.api import (
     ResponseDocs,
@@ -25,6 +26,7 @@ from access_core.http.api import (
 from access_core.http.events import ok
 from access_core.unlock import service
 from access_core.unlock.models import DoorsResponse, UnlockError, UnlockResponse
+from access_core.unlock.service import UnlockDependencies
 
 powertools = bootstrap.observability()
 
@@ -75,6 +77,15 @@ LockId = Annotated[int, Path(description="The Kisi lock id (from GET .../doors)"
 caller = authorize_every_request(app, lambda claims, _path: service.authorize(claims))
 
 
+def unlock_dependencies() -> UnlockDependencies:
+    return bootstrap.container().unlock
+
+
+# Injected into the routes (Powertools' Depends; tests may set app.dependency_overrides).
+Player = Annotated[Caller, Depends(caller)]
+UnlockDeps = Annotated[UnlockDependencies, Depends(unlock_dependencies)]
+
+
 @app.get(
     f"{RESERVATION}/doors",
     tags=[TAG],
@@ -85,8 +96,10 @@ caller = authorize_every_request(app, lambda claims, _path: service.authorize(cl
     "Two DynamoDB reads, no Kisi call.",
     responses=documented(DoorsResponse, "The doors and the window"),
 )
-def get_doors(reservation_id: ReservationId) -> Response[dict[str, Any]]:
-    return ok(service.list_doors(caller(), reservation_id, bootstrap.container().unlock))
+def get_doors(
+    reservation_id: ReservationId, player: Player, deps: UnlockDeps
+) -> Response[dict[str, Any]]:
+    return ok(service.list_doors(player, reservation_id, deps))
 
 
 @app.post(
@@ -99,8 +112,10 @@ def get_doors(reservation_id: ReservationId) -> Response[dict[str, Any]]:
     "(deduplicated: true) without opening the door again. Every attempt is audited.",
     responses=documented(UnlockResponse, "The door is open", 423, 429, 502),
 )
-def post_unlock(reservation_id: ReservationId, lock_id: LockId) -> Response[dict[str, Any]]:
-    return ok(service.unlock_door(caller(), reservation_id, lock_id, bootstrap.container().unlock))
+def post_unlock(
+    reservation_id: ReservationId, lock_id: LockId, player: Player, deps: UnlockDeps
+) -> Response[dict[str, Any]]:
+    return ok(service.unlock_door(player, reservation_id, lock_id, deps))
 
 
 @powertools.handler
