@@ -276,7 +276,7 @@ def check_bridge_table(t: Template) -> None:
         {"AttributeName": "SK", "KeyType": "RANGE"},
     ]
     expected = data_model_indexes()
-    assert set(expected) == {"ByPlan", "ByChange", "Unsynced", "AccessEnds"}
+    assert set(expected) == {"ByPlan", "ByChange", "Unsynced", "AccessEnds", "ByEmail"}
     indexes = {
         index["IndexName"]: (
             [(k["AttributeName"], k["KeyType"]) for k in index["KeySchema"]],

@@ -64,6 +64,7 @@ from access_core.infrastructure.storage import (
 )
 from access_core.membership.convergence import EnsureGrant, plan_convergence
 from access_core.membership.policy import decide_membership_access
+from access_core.membership.worker import family_decisions
 from kisi_client import (
     Group,
     KisiError,
@@ -671,7 +672,8 @@ def explain_member_access(
     now = deps.clock()
     decision = decide_membership_access(member, plan, tenant.kisi_group_id, now)
     kisi = member.kisi
-    steps = plan_convergence(decision, kisi.grants, tenant.revoke_mode, member.name)
+    family = family_decisions(stores, tenant, member, {g.email for g in kisi.grants}, now)
+    steps = plan_convergence(decision, kisi.grants, tenant.revoke_mode, member.name, family)
     return MemberAccessResponse(
         tenant_id=tenant_id,
         member_id=member_id,

@@ -56,6 +56,10 @@ class KisiMembershipGateway:
         assignment = self._client.find_group_assignment(user_id, group_id)
         return assignment.id if assignment else None
 
+    def find_user(self, email: str) -> int | None:
+        user = self._client.find_user_by_email(email)
+        return user.id if user else None
+
     def remove_assignment(self, assignment_id: int) -> None:
         self._client.remove_assignment(assignment_id)
 

@@ -3,11 +3,17 @@
 Inputs are the policy's decision and what we last wrote to Kisi (the recorded grants); the output is
 the ordered list of steps. Grants come before revokes, so an email or group change never leaves a
 paying member without access in between.
+
+Members can share an email (a family on one address): Kisi has one user per email and one
+assignment per user and group, so they share it. The access of an email in a group ends only when
+no member with that email is entitled to it, and lasts until the latest of their ends: the
+`family` (the decisions of the tenant's other members with the member's email) shapes the plan.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from access_core.domain.model import KisiGrant, RevokeMode
@@ -30,11 +36,23 @@ class EnsureGrant:
 
 
 @dataclass(frozen=True)
+class SharedAccess:
+    """Another member with the same email is entitled to the grant's group, until `valid_until`
+    (None: open-ended): the assignment stays in Kisi, with that end."""
+
+    valid_until: datetime | None
+
+
+@dataclass(frozen=True)
 class RevokeGrant:
-    """Remove a grant we made; delete the user too when we created it and the tenant asks for it."""
+    """Remove a grant we made; delete the user too when we created it and the tenant asks for it.
+
+    `shared`: the grant leaves this member's record, but the assignment stays in Kisi for another
+    member with the email (its end set to theirs)."""
 
     grant: KisiGrant
     delete_user: bool
+    shared: SharedAccess | None = None
 
 
 ConvergenceStep = EnsureGrant | RevokeGrant
@@ -51,13 +69,45 @@ def grant_matches(grant: KisiGrant, decision: MembershipDecision) -> bool:
     )
 
 
+def family_access(
+    email: str, group_id: int, family: Sequence[MembershipDecision]
+) -> SharedAccess | None:
+    """What the family is entitled to for `email` in `group_id`: until the latest end among the
+    members granted it (None wins: open-ended); None when no one is."""
+    ends = [
+        d.valid_until
+        for d in family
+        if d.granted and d.email == email and d.group_id == group_id and email
+    ]
+    if not ends:
+        return None
+    return SharedAccess(None if None in ends else max(e for e in ends if e is not None))
+
+
+def with_family(
+    decision: MembershipDecision, family: Sequence[MembershipDecision]
+) -> MembershipDecision:
+    """The decision, its end moved to the family's latest for the same email and group: the
+    shared assignment must not end while another member is still entitled to it."""
+    if not decision.granted or decision.group_id is None or decision.valid_until is None:
+        return decision
+    shared = family_access(decision.email, decision.group_id, family)
+    if shared is None:
+        return decision
+    until = None if shared.valid_until is None else max(shared.valid_until, decision.valid_until)
+    return replace(decision, valid_until=until)
+
+
 def plan_convergence(
     decision: MembershipDecision,
     recorded: list[KisiGrant],
     revoke_mode: RevokeMode,
     name: str = "",
+    family: Sequence[MembershipDecision] = (),
 ) -> list[ConvergenceStep]:
-    """The steps that turn `recorded` into the decided access; empty when already converged."""
+    """The steps that turn `recorded` into the decided access; empty when already converged.
+    `family`: the decisions of the tenant's other members with the same email."""
+    decision = with_family(decision, family)
     steps: list[ConvergenceStep] = []
     kept: KisiGrant | None = None
     if decision.granted:
@@ -85,6 +135,7 @@ def plan_convergence(
             )
             kept = same_user_and_group
     emails_still_granted = {decision.email} if decision.granted else set()
+    emails_still_granted |= {d.email for d in family if d.granted}
     for grant in recorded:
         if grant is kept or (decision.granted and _same_slot(grant, decision)):
             continue
@@ -93,7 +144,8 @@ def plan_convergence(
             and grant.user_created_by_us
             and grant.email not in emails_still_granted
         )
-        steps.append(RevokeGrant(grant=grant, delete_user=delete_user))
+        shared = family_access(grant.email, grant.group_id, family)
+        steps.append(RevokeGrant(grant=grant, delete_user=delete_user, shared=shared))
     return steps
 
 

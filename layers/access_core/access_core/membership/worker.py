@@ -11,6 +11,7 @@ import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from pydantic import ValidationError
@@ -36,7 +37,12 @@ from access_core.domain.model import (
 )
 from access_core.domain.ports import Clock, CommandQueue, MembershipKisi, MetricsSink, SecretStore
 from access_core.infrastructure.storage import AuditEntry, Stores, TransactionConflict
-from access_core.membership.convergence import EnsureGrant, RevokeGrant, plan_convergence
+from access_core.membership.convergence import (
+    ConvergenceStep,
+    EnsureGrant,
+    RevokeGrant,
+    plan_convergence,
+)
 from access_core.membership.policy import MembershipDecision, decide_membership_access
 from access_core.membership.reconciliation import apply_observation, managed_emails
 from kisi_client.errors import (
@@ -204,6 +210,10 @@ def converge_member(
         # A weekly repair: Kisi's listing, not our record, says what is there now.
         recorded = apply_observation(recorded, observed, decision, managed_emails(member, decision))
     steps = plan_convergence(decision, recorded, tenant.revoke_mode, member.name)
+    if steps:
+        family = family_decisions(stores, tenant, member, {r.email for r in recorded}, now)
+        if family:
+            steps = plan_convergence(decision, recorded, tenant.revoke_mode, member.name, family)
     if not steps:
         if member.kisi.sync_state is not SyncState.IN_SYNC or recorded != member.kisi.grants:
             _record(deps, member, recorded, SyncState.IN_SYNC, None, [])
@@ -220,7 +230,12 @@ def converge_member(
         return result
 
     kisi = deps.kisi_for(tenant, api_key)
-    progress = _Progress(grants=list(recorded))
+    progress = _Progress(grants=_with_intent(recorded, steps))
+    if progress.grants != recorded:
+        # Say what is about to be written before writing it to Kisi: if the record of the outcome
+        # is lost (a crash, DynamoDB failing after Kisi answered), the next convergence still
+        # knows a grant may exist for this email and group, and revokes it when it must.
+        _record_intent(deps, member, progress.grants)
     try:
         for step in steps:
             if isinstance(step, EnsureGrant):
@@ -251,6 +266,47 @@ def converge_member(
         return ConvergeResult.FAILED
     _finish(deps, member, progress, SyncState.IN_SYNC, None, kisi)
     return ConvergeResult.CONVERGED
+
+
+def family_decisions(
+    stores: Stores, tenant: Tenant, member: Member, recorded_emails: set[str], now: datetime
+) -> list[MembershipDecision]:
+    """The decisions of the tenant's other members with the member's email (or an email it holds
+    a grant for): a family shares the Kisi user and its assignments. Read only when the member's
+    convergence has Kisi writes to make."""
+    emails = sorted({e for e in {member.email, *recorded_emails} if e})
+    decisions: list[MembershipDecision] = []
+    for email in emails:
+        for other in stores.members.with_email(tenant.tenant_id, email):
+            if other.member_id == member.member_id:
+                continue
+            plan = (
+                stores.tenants.get_plan(tenant.tenant_id, other.plan_id) if other.plan_id else None
+            )
+            decisions.append(decide_membership_access(other, plan, tenant.kisi_group_id, now))
+    return decisions
+
+
+def _with_intent(recorded: list[KisiGrant], steps: list[ConvergenceStep]) -> list[KisiGrant]:
+    """The recorded grants plus a slot (no ids yet) for each grant about to be given where none
+    is recorded for that email and group."""
+    intended = list(recorded)
+    for step in steps:
+        if isinstance(step, EnsureGrant) and not any(
+            g.email == step.email and g.group_id == step.group_id for g in intended
+        ):
+            intended.append(
+                KisiGrant(email=step.email, group_id=step.group_id, valid_until=step.valid_until)
+            )
+    return intended
+
+
+def _record_intent(deps: WorkerDependencies, member: Member, grants: list[KisiGrant]) -> None:
+    """Store the grants about to be written, leaving the member's sync state as it is."""
+    state = member.kisi.model_copy(update={"grants": grants})
+    transaction = deps.stores.transaction()
+    deps.stores.members.add_kisi_state_to(transaction, member, state, converged_version=None)
+    transaction.commit()
 
 
 def _observation_is_newer(member: Member, observed: KisiObservation) -> bool:
@@ -322,10 +378,20 @@ def _revoke_grant(
 ) -> None:
     grant = step.grant
     assignment_id = grant.assignment_id
-    if assignment_id is None and grant.user_id is not None:
+    user_id = grant.user_id
+    if assignment_id is None and user_id is None:
+        # A grant that was about to be written when its outcome went unrecorded: the user and
+        # the assignment may exist in Kisi.
+        user_id = kisi.find_user(grant.email)
+    if assignment_id is None and user_id is not None:
         # A grant whose assignment write was interrupted may still have landed in Kisi.
-        assignment_id = kisi.find_group_assignment(grant.user_id, grant.group_id)
-    if assignment_id is not None:
+        assignment_id = kisi.find_group_assignment(user_id, grant.group_id)
+    if step.shared is not None:
+        # Another member with this email is still entitled: the assignment stays, ending when
+        # theirs does; only this member's record lets go of it.
+        if user_id is not None:
+            kisi.ensure_group_assignment(user_id, grant.group_id, step.shared.valid_until)
+    elif assignment_id is not None:
         kisi.remove_assignment(assignment_id)
     if step.delete_user and grant.user_id is not None:
         kisi.delete_user(grant.user_id)
@@ -339,6 +405,7 @@ def _revoke_grant(
             "reason": decision.reason.value,
             "kisi_user_id": grant.user_id,
             "user_deleted": step.delete_user and grant.user_id is not None,
+            "kept_for_shared_email": step.shared is not None,
         },
     )
 

@@ -109,6 +109,20 @@ class MemberStore:
                 holds_access=any(g.get("assignment_id") for g in item.get("kisi_grants", [])),
             )
 
+    def with_email(self, tenant_id: str, email: str) -> list[Member]:
+        """The tenant's members with this email (ByEmail; a family can share one address)."""
+        items = self._table.pages(
+            self._table.client.query,
+            {
+                "TableName": self._table.name,
+                "IndexName": "ByEmail",
+                "KeyConditionExpression": "GSI5PK = :pk",
+                "ExpressionAttributeValues": {":pk": {"S": email_key(tenant_id, email)}},
+            },
+        )
+        members = [member_from(item) for item in items]
+        return [m for m in members if m is not None]
+
     def changed_since(self, tenant_id: str, since: datetime) -> list[str]:
         """Ids of members whose platform data changed at or after `since` (ByChange)."""
         return self._table.ids_on_index(
@@ -141,7 +155,7 @@ class MemberStore:
         ends_at = _member_facts(tenant_id, event).access_ends_at
         # No email from the platform: the stored email (and name, unless one came) stay. They are
         # left out of the update, as setting None would remove them.
-        contact = {"email": event.email, "name": event.name}
+        contact = {"email": event.email, "name": event.name, **_email_index(tenant_id, event)}
         if event.email is None:
             contact = {"name": event.name} if event.name else {}
         update = Update().set_all(
@@ -188,6 +202,7 @@ class MemberStore:
                 "member_id": event.member_id,
                 "email": event.email,
                 "name": event.name,
+                **_email_index(tenant_id, event),
             }
         )
         return self._platform_write(
@@ -257,6 +272,19 @@ class MemberStore:
             )
             condition += f" AND {update.name('version')} = {update.value(converged_version)}"
         transaction.update(key, update, condition)
+
+
+def email_key(tenant_id: str, email: str) -> str:
+    """The ByEmail partition of an email (Kisi matches emails without regard to case)."""
+    return f"{tenant_pk(tenant_id)}#EMAIL#{email.strip().lower()}"
+
+
+def _email_index(
+    tenant_id: str, event: MembershipUpserted | MemberProfileUpdated
+) -> dict[str, str | None]:
+    if event.email is None:
+        return {}
+    return {"GSI5PK": email_key(tenant_id, event.email), "GSI5SK": event.member_id}
 
 
 def _member_facts(tenant_id: str, event: MembershipUpserted) -> Member:
