@@ -22,7 +22,7 @@ export SAM_CLI_TELEMETRY := 0
 # sam build puts the runtime's python3.13 on PATH for the layer and function builds.
 export PATH := $(dir $(PYTHON)):$(PATH)
 
-.PHONY: help setup lint format typecheck template test test-fast build run demo token bench clean
+.PHONY: help setup lint format typecheck template test test-fast test-browser build run demo token bench clean
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -60,17 +60,24 @@ template: $(VENV)/.synced $(SAM_VENV)/.synced ## cfn-lint and sam validate --lin
 # module fixtures such as the local stack of the e2e tests). The schemathesis test runs on its own:
 # its operations share one test id, and pytest-xdist would run only one of them.
 API_PROPERTIES := tests/integration/test_api_properties.py
+# The browser tests (tests/browser) drive the system Chromium: scripts/ensure-chromium installs
+# Debian's package first when it is missing (CI runs as root); without one those tests fail.
 test: lint template ## Everything CI runs: lint, template checks, all tests with coverage
+	@scripts/ensure-chromium >/dev/null || echo "No Chromium: the browser tests will fail (README, Browser tests)"
 	$(BIN)/pytest -n auto --dist loadfile --cov --cov-report= --ignore=$(API_PROPERTIES)
 	$(BIN)/pytest --cov --cov-append --cov-report=term $(API_PROPERTIES)
 
 test-fast: $(VENV)/.synced ## Unit tests only, no coverage gate
 	$(BIN)/pytest -m unit -q
 
+test-browser: $(VENV)/.synced ## The admin console in Chromium (UPDATE_SCREENSHOTS=1: refresh docs/console/)
+	@scripts/ensure-chromium >/dev/null
+	$(BIN)/pytest tests/browser -q
+
 build: $(SAM_VENV)/.synced ## sam build (Lambda artifacts under .aws-sam/)
 	$(SAM) build --template template.yaml
 
-LOCAL_PYTHONPATH := layers/kisi_client:layers/access_core:local
+LOCAL_PYTHONPATH := layers/kisi_client:layers/pushpress_client:layers/access_core:local
 PORT ?= 3000
 
 run: $(VENV)/.synced ## Run the whole stack locally, no AWS and no Docker (PORT=3000)

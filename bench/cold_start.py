@@ -23,7 +23,9 @@ from typing import Any
 from bench.support import FAKE_AWS_ENVIRONMENT, PROJECT_ROOT, QUIET_ENVIRONMENT, Report, median
 
 BENCH = "cold_start"
-LAYER_ROOTS = [PROJECT_ROOT / "layers" / "kisi_client", PROJECT_ROOT / "layers" / "access_core"]
+LAYER_ROOTS = [
+    PROJECT_ROOT / "layers" / name for name in ("kisi_client", "pushpress_client", "access_core")
+]
 # Modules worth knowing about when they are loaded: the Kisi client and its HTTP stack.
 WATCHED = ("kisi_client", "httpx", "access_core.membership.worker", "access_core.admin.service")
 # What a function must not load: the webhook only stores state and queues commands.

@@ -17,7 +17,7 @@ from access_core.http.errors import domain_error_response
 class Answer:
     status_code: int
     body: dict[str, Any]
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str | list[str]] = field(default_factory=dict)
 
 
 def answer_of(call: Callable[[], BaseModel | Mapping[str, Any] | object]) -> Answer:

@@ -35,6 +35,8 @@ from access_core.domain.caller import Caller
 from access_core.domain.events import MAX_ID_LENGTH
 from access_core.http.api import (
     BODY_ERROR_DESCRIPTIONS,
+    MAX_KISI_ID,
+    KisiIdParameter,
     ResponseDocs,
     authorize_every_request,
     install_json_errors,
@@ -303,7 +305,8 @@ def get_reservation_access(
         str, Query(description="The player asking", min_length=1, max_length=MAX_ID_LENGTH)
     ],
     lock_id: Annotated[
-        int | None, Query(description="Also judge this door (a Kisi lock id)", gt=0, le=2**53)
+        KisiIdParameter | None,
+        Query(description="Also judge this door (a Kisi lock id)", gt=0, le=MAX_KISI_ID),
     ] = None,
 ) -> Response[dict[str, Any]]:
     explained = service.explain_reservation_access(

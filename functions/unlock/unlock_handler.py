@@ -18,6 +18,8 @@ from access_core import bootstrap
 from access_core.domain.caller import Caller
 from access_core.domain.events import MAX_ID_LENGTH
 from access_core.http.api import (
+    MAX_KISI_ID,
+    KisiIdParameter,
     ResponseDocs,
     authorize_every_request,
     install_json_errors,
@@ -71,7 +73,10 @@ ReservationId = Annotated[
         pattern=r"^[\w.:@-]+$",
     ),
 ]
-LockId = Annotated[int, Path(description="The Kisi lock id (from GET .../doors)", gt=0, le=2**53)]
+LockId = Annotated[
+    KisiIdParameter,
+    Path(description="The Kisi lock id (from GET .../doors)", gt=0, le=MAX_KISI_ID),
+]
 
 
 caller = authorize_every_request(app, lambda claims, _path: service.authorize(claims))

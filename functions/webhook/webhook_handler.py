@@ -1,4 +1,6 @@
-"""POST /webhooks/{platform}/{tenant_id}: a partner platform's signed webhook."""
+"""POST /webhooks/{platform}/{tenant_id}: a partner platform's webhook, authenticated the platform's
+own way (canonical: the bridge's HMAC; pushpress: PushPress's `webhook-signature`; playbypoint:
+a bearer token; `access_core/ingest/verification.py`). Every refusal is a JSON answer."""
 
 from __future__ import annotations
 

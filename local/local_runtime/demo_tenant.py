@@ -76,6 +76,7 @@ def cheat_sheet(stack: LocalStack, demo: DemoTenant) -> str:
         "Kisi Access Bridge is running locally (Ctrl-C stops it).",
         "",
         f"  HTTP API (front door)   {base}",
+        f"  Admin console           {base}/console/  (sign in: mint a local admin token)",
         f"  Kisi                    {stack.kisi_base_url}"
         + ("  (emulator; control API under /_emulator/)" if stack.kisi else ""),
         f"  AWS (moto server)       {stack.aws_endpoint}",

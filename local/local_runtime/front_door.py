@@ -1,6 +1,7 @@
 """The HTTP front door: serves every HttpApi route of template.yaml on loopback by building API
-Gateway v2 events (with the JWT authorizer's checks) and invoking the real handlers, plus a few
-local-only endpoints under /_local/ (health, schedules on demand, tokens, queue depths)."""
+Gateway v2 events (with the JWT authorizer's checks) and invoking the real handlers, the admin
+console's static files on the same origin (as the stack's CloudFront distribution does), plus a
+few local-only endpoints under /_local/ (health, schedules on demand, tokens, queue depths)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import base64
 import json
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -18,6 +19,7 @@ from local_runtime.functions_host import FunctionsHost
 from local_runtime.jwt_issuer import InvalidToken, LocalIssuer, api_gateway_claims
 from local_runtime.lambda_events import http_api_event
 from local_runtime.stack_model import StackModel
+from local_runtime.static_site import StaticSite
 
 logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
@@ -43,8 +45,10 @@ class FrontDoor:
         host: FunctionsHost,
         issuer: LocalIssuer,
         local_endpoints: Mapping[str, LocalEndpoint],
+        static_sites: Sequence[StaticSite] | None = None,
     ) -> None:
         self._routes = model.routes()
+        self._static_sites = list(model.static_sites() if static_sites is None else static_sites)
         self._audiences = model.jwt_configuration()[1]
         self._host = host
         self._issuer = issuer
@@ -57,6 +61,10 @@ class FrontDoor:
         path = parts.path or "/"
         if path.startswith("/_local/"):
             return self._handle_local(path.removeprefix("/_local/"), body)
+        for site in self._static_sites:
+            if site.handles(path):
+                served = site.answer(method, path, headers)
+                return HttpAnswer(served.status, served.headers, served.body)
         for route in self._routes:
             path_parameters = route.match(method, path)
             if path_parameters is None:

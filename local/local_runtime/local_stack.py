@@ -4,6 +4,7 @@ the schedules. `make run` starts it; `make demo` and the e2e tests drive it over
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -113,6 +114,11 @@ class LocalStack(AbstractContextManager["LocalStack"]):
                 "tokens": self._mint_token_endpoint,
                 "queues": self._queues_endpoint,
             },
+            # The console's config.json, which scripts/deploy-console writes for a deployment.
+            static_sites=[
+                site.with_generated({"config.json": self._console_config})
+                for site in self.model.static_sites()
+            ],
         )
         self._server = serve(self.front_door, config.host, config.port)
         self.port = self._server.server_address[1]
@@ -243,6 +249,17 @@ class LocalStack(AbstractContextManager["LocalStack"]):
 
     def _queues_endpoint(self, _rest: str, _payload: dict[str, Any]) -> tuple[int, Any]:
         return 200, self.queue_depths()
+
+    def _console_config(self) -> bytes:
+        """What the admin console reads at start: where partner webhooks go, and the local
+        token endpoint its sign-in screen offers ("mint a local admin token")."""
+        return json.dumps(
+            {
+                "webhookBaseUrl": f"{self.base_url}/",
+                "localTokens": "/_local/tokens",
+                "stage": "local",
+            }
+        ).encode()
 
 
 def wait_until_idle(stack: LocalStack, timeout_seconds: float = 60.0) -> None:

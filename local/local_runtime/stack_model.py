@@ -1,6 +1,7 @@
 """What template.yaml declares, resolved for one machine: each function's environment (Globals
 plus its own, intrinsics resolved against the local resources), its HTTP routes and whether they
-need a JWT, its SQS event sources and its schedules. A route or variable added to the template
+need a JWT, its SQS event sources, its schedules and the static files it serves (the admin
+console). A route or variable added to the template
 appears locally without touching this folder."""
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Any
 
 from local_runtime.aws_resources import StackResources
 from local_runtime.lambda_events import LOCAL_ACCOUNT_ID, LOCAL_REGION
-from local_runtime.template import load_template
+from local_runtime.static_site import ASSETS_METADATA, StaticSite, response_headers
+from local_runtime.template import PROJECT_ROOT, load_template
 
 LOCAL_STACK_NAME = "kisi-access-bridge-local"
 
@@ -253,3 +255,27 @@ class StackModel:
             )
             for function, event_name, properties in self._events("ScheduleV2")
         ]
+
+    def static_sites(self) -> list[StaticSite]:
+        """The folders the stack serves as static files: every bucket whose `ConsoleAssets`
+        metadata names one (the admin console), at its key prefix, with the headers of the
+        response headers policy it names (see static_site.py)."""
+        sites = []
+        for resource in self.template["Resources"].values():
+            assets = (resource.get("Metadata") or {}).get(ASSETS_METADATA)
+            if resource.get("Type") != "AWS::S3::Bucket" or not assets:
+                continue
+            policy_id = assets.get("ResponseHeadersPolicy")
+            policy = (
+                self.template["Resources"][policy_id]["Properties"]["ResponseHeadersPolicyConfig"]
+                if policy_id
+                else {}
+            )
+            sites.append(
+                StaticSite(
+                    url_prefix="/" + str(assets["KeyPrefix"]).strip("/") + "/",
+                    directory=PROJECT_ROOT / str(assets["Source"]),
+                    headers=response_headers(self.resolve(policy)),
+                )
+            )
+        return sites

@@ -14,7 +14,8 @@ from local_runtime.local_stack import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LOCAL_PYTHONPATH = os.pathsep.join(
-    str(PROJECT_ROOT / p) for p in ("layers/kisi_client", "layers/access_core", "local")
+    str(PROJECT_ROOT / p)
+    for p in ("layers/kisi_client", "layers/pushpress_client", "layers/access_core", "local")
 )
 
 

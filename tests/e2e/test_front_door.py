@@ -3,6 +3,7 @@
 import json
 import time
 import uuid
+from typing import Any
 
 import httpx
 
@@ -37,15 +38,16 @@ def test_a_signed_webhook_reaches_kisi_through_the_queue_and_the_worker(
     """The demo tenant (created by `make run`) is connected to the emulator's demo organisation."""
     secret = local_stack.cheat_sheet_value("webhook signing secret")
     email = f"e2e-{uuid.uuid4().hex[:8]}@example.com"
-    for event in (
+    events: list[dict[str, Any]] = [
         {"type": "plan.updated", "data": {"plan_id": "e2e-gold", "has_24h_access": True}},
         {
             "type": "membership.upserted",
             "data": {"member_id": email, "email": email, "plan_id": "e2e-gold", "status": "active"},
         },
-    ):
+    ]
+    for event in events:
         event["id"] = uuid.uuid4().hex
-        event["data"]["updated_at"] = "2026-11-23T10:00:00Z"  # type: ignore[index]
+        event["data"]["updated_at"] = "2026-11-23T10:00:00Z"
         body = json.dumps(event).encode()
         response = local_stack.http.post(
             f"/webhooks/canonical/{DEMO_TENANT_ID}",

@@ -29,7 +29,11 @@ UV_LOCK = ROOT / "uv.lock"
 RUNTIME = "python3.13"
 FUNCTION = "AWS::Serverless::Function"
 LAYER = "AWS::Serverless::LayerVersion"
-LAYERS = {"KisiClientLayer": "layers/kisi_client", "AccessCoreLayer": "layers/access_core"}
+LAYERS = {
+    "KisiClientLayer": "layers/kisi_client",
+    "PushPressClientLayer": "layers/pushpress_client",
+    "AccessCoreLayer": "layers/access_core",
+}
 SSM_PARAMETERS = "kisi-access-bridge/${Stage}/*"
 SSM_PARAMETER_ARN = (
     "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/" + SSM_PARAMETERS
@@ -89,7 +93,8 @@ Template = dict[str, Any]
 def load_template() -> Template:
     # cfn-lint's loader understands the short intrinsic tags (!Ref, !Sub, !GetAtt, ...) and turns
     # them into their long form ({"Ref": ...}); the JSON round trip drops its node classes.
-    return json.loads(json.dumps(cfn_yaml.load(str(TEMPLATE))))
+    template: Template = json.loads(json.dumps(cfn_yaml.load(str(TEMPLATE))))
+    return template
 
 
 @pytest.fixture(scope="module")
@@ -129,9 +134,10 @@ def events(t: Template, type_: str) -> Iterator[tuple[str, dict[str, Any]]]:
 def ref(value: Any) -> str | None:
     """The logical id a {"Ref": x} or {"Fn::GetAtt": [x, attr]} points at."""
     if isinstance(value, dict) and "Ref" in value:
-        return value["Ref"]
+        name: str = value["Ref"]
+        return name
     if isinstance(value, dict) and "Fn::GetAtt" in value:
-        target = value["Fn::GetAtt"]
+        target: list[str] | str = value["Fn::GetAtt"]
         return target[0] if isinstance(target, list) else target.split(".")[0]
     return None
 
@@ -145,7 +151,8 @@ def getatt(value: Any) -> tuple[str, str] | None:
 
 def sub(value: Any) -> str | None:
     if isinstance(value, dict) and isinstance(value.get("Fn::Sub"), str):
-        return value["Fn::Sub"]
+        text: str = value["Fn::Sub"]
+        return text
     return None
 
 
@@ -460,7 +467,7 @@ def check_iam_scoped_to_own_resources(t: Template) -> None:
 
 
 def check_kms_only_through_ssm(t: Template) -> None:
-    kms_users = {}
+    kms_users: dict[str, set[str]] = {}
     for name, statement in statements(t):
         actions = set(as_list(statement["Action"]))
         if not any(a.startswith("kms:") for a in actions):
@@ -564,19 +571,24 @@ def test_template_invariant(template: Template, check: Callable[[Template], None
 
 
 def props(t: Template, name: str) -> dict[str, Any]:
-    return t["Resources"][name]["Properties"]
+    properties: dict[str, Any] = t["Resources"][name]["Properties"]
+    return properties
 
 
 def event(t: Template, function: str, name: str) -> dict[str, Any]:
-    return props(t, function)["Events"][name]["Properties"]
+    properties: dict[str, Any] = props(t, function)["Events"][name]["Properties"]
+    return properties
 
 
 def policy_template(t: Template, function: str, name: str) -> dict[str, Any]:
-    return next(p for p in props(t, function)["Policies"] if name in p)[name]
+    policy: dict[str, Any] = next(p for p in props(t, function)["Policies"] if name in p)[name]
+    return policy
 
 
 def first_statement(t: Template, function: str) -> dict[str, Any]:
-    return next(p for p in props(t, function)["Policies"] if "Statement" in p)["Statement"][0]
+    policies = props(t, function)["Policies"]
+    statement: dict[str, Any] = next(p for p in policies if "Statement" in p)["Statement"][0]
+    return statement
 
 
 # (what breaks, the check that must notice, how to break a copy of the template)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import boto3
 
@@ -18,6 +18,10 @@ from kisi_client import KisiClient
 from kisi_emulator.server import RunningEmulator
 from local_runtime.in_process import SSM_PREFIX, HttpResult, InProcessStack
 from local_runtime.lambda_events import http_api_event
+from pushpress_emulator.deliveries import signature_for
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs.type_defs import MessageTypeDef
 
 TENANT_ID = "club-1"
 API_KEY = "kisi-test-key-0123456789abcdef"
@@ -26,6 +30,10 @@ UNMANAGED_EMAIL = "coach@club.example"
 GOLD_PLAN = "gold-24h"
 DAY_PASS_PLAN = "day-pass"
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+# The club's secrets for the platforms' own webhook schemes (docs/webhooks.md): the signing
+# secret PushPress shows for its webhook, the bearer token Playbypoint sends.
+PUSHPRESS_SIGNING_SECRET = "pushpress-signing-secret-0123456789"
+PLAYBYPOINT_TOKEN = "playbypoint-token-0123456789abcdef"
 
 
 @dataclass
@@ -45,8 +53,13 @@ class Club:
         return self.post_platform("canonical", envelope)
 
     def post_platform(self, platform: str, body: bytes | dict[str, Any]) -> Any:
-        """Post a body in `platform`'s own format (signed), e.g. a sample file's bytes."""
-        return self.stack.post_webhook(platform, TENANT_ID, body, secret=self.webhook_secret)
+        """Post a body in `platform`'s own format, authenticated the platform's own way
+        (`native_headers`; canonical: our HMAC), e.g. a sample file's bytes."""
+        if platform == "canonical":
+            return self.stack.post_webhook(platform, TENANT_ID, body, secret=self.webhook_secret)
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        headers = native_headers(platform, raw)
+        return self.stack.post_webhook(platform, TENANT_ID, raw, secret=None, extra_headers=headers)
 
     def membership(
         self,
@@ -144,7 +157,8 @@ def seed_kisi(kisi: RunningEmulator) -> dict[str, Any]:
             }
         ],
     }
-    return kisi.emulator.seed(document)["organizations"]["club"]
+    club_ids: dict[str, Any] = kisi.emulator.seed(document)["organizations"]["club"]
+    return club_ids
 
 
 def make_club(
@@ -169,11 +183,30 @@ def make_club(
         webhook_secret=secret,
         unmanaged_user_id=seeded["users"]["coach"],
     )
+    secrets = bootstrap.container().secret_store
+    secrets.add_webhook_secret(TENANT_ID, "pushpress", PUSHPRESS_SIGNING_SECRET)
+    secrets.add_webhook_secret(TENANT_ID, "playbypoint", PLAYBYPOINT_TOKEN)
     club.plan(GOLD_PLAN, True, T0 - timedelta(days=30))
     club.plan(DAY_PASS_PLAN, False, T0 - timedelta(days=30))
     club.converge()
     kisi.emulator.reset_counts()
     return club
+
+
+def native_headers(
+    platform: str,
+    body: bytes,
+    *,
+    pushpress_secret: str = PUSHPRESS_SIGNING_SECRET,
+    playbypoint_token: str = PLAYBYPOINT_TOKEN,
+) -> dict[str, str]:
+    """What PushPress (`webhook-signature`, signed by the PushPress emulator's own signer) or
+    Playbypoint (`Authorization: Bearer`) sends with `body`."""
+    if platform == "pushpress":
+        return {"webhook-signature": signature_for(json.loads(body)["data"], pushpress_secret)}
+    if platform == "playbypoint":
+        return {"authorization": f"Bearer {playbypoint_token}"}
+    raise ValueError(f"no native scheme for {platform!r}")
 
 
 @contextmanager
@@ -368,7 +401,7 @@ def stack_contents(stack: InProcessStack) -> dict[str, Any]:
     idempotency = dynamodb.scan(TableName=stack.resources.table_names["IdempotencyTable"])
     messages: dict[str, list[str]] = {}
     for name, url in sorted(stack.resources.queue_urls.items()):
-        received: list[dict[str, Any]] = []
+        received: list[MessageTypeDef] = []
         while batch := stack.sqs.receive_message(
             QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60
         ).get("Messages", []):

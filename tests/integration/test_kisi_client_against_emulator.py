@@ -1,7 +1,7 @@
 """The Kisi client over real HTTP against the Kisi emulator on loopback.
 
-The client's pacer runs on the emulator's manual clock (its sleep moves that clock), so pacing
-and retry waits are exercised without sleeping. Only the timeout test waits, for the client's
+The client's pacer and the emulator run on the tests' one clock (its sleep moves that clock), so
+pacing and retry waits are exercised without sleeping. Only the timeout test waits, for the client's
 short read timeout.
 """
 
@@ -25,7 +25,8 @@ from kisi_client import (
     UnlockFailureReason,
     is_managed_by,
 )
-from kisi_emulator import KisiEmulator, ManualClock, RunningEmulator, start_emulator
+from kisi_emulator import KisiEmulator, RunningEmulator, start_emulator
+from tests.fakes import FakeClock
 
 API_KEY = "club-key-for-client-tests"
 MARKER = "kisi-access-bridge:tenant-it"
@@ -66,12 +67,7 @@ SEED: dict[str, Any] = {
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def emulator(clock: ManualClock) -> KisiEmulator:
+def emulator(clock: FakeClock) -> KisiEmulator:
     return KisiEmulator(clock=clock, rate_limit=True)
 
 
@@ -88,17 +84,8 @@ def ids(emulator: KisiEmulator, served: RunningEmulator) -> dict[str, Any]:
 
 
 @pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
-
-@pytest.fixture
-def pacers(clock: ManualClock, sleeps: list[float]) -> PacerRegistry:
-    def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-        clock.advance(seconds)
-
-    return PacerRegistry(clock=lambda: clock.now().timestamp(), sleep=sleep)
+def pacers(clock: FakeClock) -> PacerRegistry:
+    return PacerRegistry(clock=clock.monotonic, sleep=clock.sleep)
 
 
 @pytest.fixture
@@ -281,7 +268,7 @@ def test_paced_requests_stay_under_kisis_rate_limit(
 
 
 def test_unpaced_bursts_are_rate_limited_and_retried_after_kisis_wait(
-    make_client: Any, emulator: KisiEmulator, ids: dict[str, Any], sleeps: list[float]
+    make_client: Any, emulator: KisiEmulator, ids: dict[str, Any], clock: FakeClock
 ) -> None:
     client = make_client(requests_per_second=1000.0, pacer_key="unpaced")
 
@@ -290,11 +277,11 @@ def test_unpaced_bursts_are_rate_limited_and_retried_after_kisis_wait(
 
     assert emulator.call_count(status=429) >= 1
     assert emulator.call_count("GET /locks/{id}", status=200) == 12
-    assert 1.0 in sleeps  # the emulator's Retry-After
+    assert 1.0 in clock.sleeps  # the emulator's Retry-After
 
 
 def test_an_outage_gives_up_within_the_retry_bounds(
-    make_client: Any, emulator: KisiEmulator, ids: dict[str, Any], sleeps: list[float]
+    make_client: Any, emulator: KisiEmulator, ids: dict[str, Any], clock: FakeClock
 ) -> None:
     emulator.inject_fault(kind="outage", path_prefix="/groups")
     client = make_client(retry=RetryPolicy(max_attempts=3, max_total_wait=30))
@@ -303,7 +290,7 @@ def test_an_outage_gives_up_within_the_retry_bounds(
         client.get_group(ids["groups"]["members"])
 
     assert emulator.call_count("GET /groups/{id}") == 3
-    assert sum(s for s in sleeps if s >= 1.0) <= 30
+    assert sum(s for s in clock.sleeps if s >= 1.0) <= 30
 
 
 def test_a_deprecated_endpoint_logs_a_warning(

@@ -6,6 +6,7 @@ Read from the source with `ast`, so lazy imports inside functions count as much 
 from __future__ import annotations
 
 import ast
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("admin",),
     ("ingest", "sync", "unlock"),
     ("membership", "reservations"),
-    ("kisi", "infrastructure"),
+    ("kisi", "pushpress", "infrastructure"),
     ("domain",),
 )
 
@@ -133,3 +134,21 @@ def test_the_layers_never_import_local_code() -> None:
         text = path.read_text()
         assert "local_runtime" not in text, path
         assert "kisi_emulator" not in text, path
+
+
+def test_the_pushpress_room_imports_only_the_domain_its_client_and_pydantic() -> None:
+    allowed_third_party = {"pushpress_client", "pydantic", "pydantic_core"}
+    package = ACCESS_CORE / "pushpress"
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names: list[str] = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            for name in names:
+                top = name.split(".")[0]
+                if top == "access_core":
+                    assert name.split(".")[1] in {"domain", "pushpress"}, (path, name)
+                elif top != "__future__" and top not in sys.stdlib_module_names:
+                    assert top in allowed_third_party, (path, name)

@@ -84,7 +84,8 @@ def test_the_shared_assignment_lasts_until_the_latest_end() -> None:
         days=3
     )
     [step] = plan_convergence(granted(T), [], RevokeMode.REMOVE_ASSIGNMENT, "Ana", [granted()])
-    assert isinstance(step, EnsureGrant) and step.valid_until is None
+    assert isinstance(step, EnsureGrant)
+    assert step.valid_until is None
 
 
 def test_a_revoke_keeps_the_assignment_until_the_relatives_end() -> None:

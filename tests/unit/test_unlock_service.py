@@ -41,6 +41,7 @@ from kisi_client import (
     KisiUnavailable,
 )
 from tests.answers import Answer, answer_of
+from tests.fakes import FakeClock, FakeMetrics, FakeSecrets
 from tests.unit.test_reservation_policy import LOCK_ID as POLICY_LOCK
 from tests.unit.test_reservation_policy import cases as policy_cases
 from tests.unit.test_reservation_policy import oracle as policy_oracle
@@ -69,6 +70,7 @@ class FakeStore:
     recent: dict[tuple[str, str, int], RecentUnlock] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
     invalid_credentials_marked: list[tuple[str, datetime]] = field(default_factory=list)
+    record_failure: Exception | None = None
 
     def get_unlock_facts(
         self, tenant_id: str, reservation_id: str, player_id: str, lock_id: int | None
@@ -98,6 +100,8 @@ class FakeStore:
         audit: AuditEntry,
     ) -> bool:
         self.log.append("store.record_unlock")
+        if self.record_failure is not None:
+            raise self.record_failure
         self.recent[(reservation_id, player_id, lock_id)] = unlock
         self.audit.append(audit)
         return True
@@ -129,39 +133,9 @@ class FakeKisi:
         return "Unlocked!"
 
 
-@dataclass
-class FakeSecrets:
-    log: list[str]
-    key: str | None = API_KEY
-
-    def kisi_api_key(self, tenant_id: str, *, hint: str | None = None) -> str | None:
-        self.log.append("ssm.kisi_api_key")
-        return self.key
-
-    def webhook_secret(self, tenant_id: str, *, refresh: bool = False) -> str | None:
-        return None
-
-    def put_kisi_api_key(self, tenant_id: str, api_key: str) -> None: ...
-
-    def delete_kisi_api_key(self, tenant_id: str) -> None: ...
-
-    def put_webhook_secret(self, tenant_id: str, secret: str) -> None: ...
-
-
-@dataclass
-class FakeMetrics:
-    counts: Counter[str] = field(default_factory=Counter)
-
-    def count(self, name: str, value: int = 1) -> None:
-        self.counts[name] += value
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
+def keyed_secrets(log: list[str], *tenant_ids: str) -> FakeSecrets:
+    """The secret store holding API_KEY for each of `tenant_ids`, its reads logged in `log`."""
+    return FakeSecrets(kisi_keys=dict.fromkeys(tenant_ids, API_KEY), log=log)
 
 
 @dataclass
@@ -173,8 +147,7 @@ class World:
     kisi: FakeKisi
     secrets: FakeSecrets
     metrics: FakeMetrics
-    clock: Clock
-    monotonic: list[float]
+    clock: FakeClock
     clients: TenantKisiClients
     factory_calls: list[tuple[str, str]]
     deps: UnlockDependencies
@@ -224,21 +197,18 @@ def make_world(
     }  # fmt: skip
     store = FakeStore(log, club, booking, locks)
     kisi = FakeKisi(log)
-    secrets = FakeSecrets(log)
-    monotonic = [1000.0]
+    secrets = keyed_secrets(log, TENANT)
+    clock = FakeClock(now)
     factory_calls: list[tuple[str, str]] = []
 
     def factory(tenant: Tenant, api_key: str) -> UnlockKisi:
         factory_calls.append((tenant.tenant_id, api_key))
         return kisi
 
-    clients = TenantKisiClients(
-        secrets, factory, max_age_seconds=300, monotonic=lambda: monotonic[0]
-    )
+    clients = TenantKisiClients(secrets, factory, max_age_seconds=300, monotonic=clock.monotonic)
     metrics = FakeMetrics()
-    clock = Clock(now)
-    deps = UnlockDependencies(store=store, kisi=clients, metrics=metrics, clock=clock)
-    return World(log, store, kisi, secrets, metrics, clock, monotonic, clients, factory_calls, deps)
+    deps = UnlockDependencies(store=store, kisi=clients, metrics=metrics, clock=clock.now)
+    return World(log, store, kisi, secrets, metrics, clock, clients, factory_calls, deps)
 
 
 @pytest.fixture
@@ -297,10 +267,7 @@ def test_success_is_audited_and_counted(world: World) -> None:
 
 
 def test_an_open_door_is_answered_200_even_if_it_cannot_be_recorded(world: World) -> None:
-    def broken(*_: Any) -> bool:
-        raise RuntimeError("DynamoDB is down")
-
-    world.store.record_unlock = broken  # type: ignore[method-assign]
+    world.store.record_failure = RuntimeError("DynamoDB is down")
     response = world.unlock()
     assert response.status_code == 200
     assert world.kisi.unlocked == [COURT]
@@ -411,7 +378,7 @@ def test_a_player_of_another_tenant_reaches_nothing_here() -> None:
 
 
 def test_no_key_in_the_store_is_kisi_not_connected_without_a_kisi_call(world: World) -> None:
-    world.secrets.key = None
+    del world.secrets.kisi_keys[TENANT]
     response = world.unlock()
     assert (response.status_code, response.body["error"]) == (503, "kisi_not_connected")
     assert "kisi.unlock" not in world.log
@@ -470,7 +437,7 @@ def test_kisi_unavailable_after_sending_says_the_door_may_have_opened(world: Wor
 def test_a_refused_key_marks_the_tenant_and_drops_the_cached_client(world: World) -> None:
     world.kisi.failure = KisiInvalidCredentials("bad key", status_code=401)
     world.unlock()
-    assert world.store.invalid_credentials_marked == [(TENANT, world.clock.now)]
+    assert world.store.invalid_credentials_marked == [(TENANT, world.clock.now())]
     world.kisi.failure = None
     world.unlock()
     assert world.log.count("ssm.kisi_api_key") == 2, "the key is read again after a 401"
@@ -489,7 +456,7 @@ def test_after_a_failure_a_retry_calls_kisi_again(world: World) -> None:
 
 def test_a_retry_within_seconds_is_answered_without_kisi(world: World) -> None:
     first = world.unlock()
-    world.clock.now += timedelta(seconds=RETRY_DEDUPE_SECONDS - 0.001)
+    world.clock.advance(RETRY_DEDUPE_SECONDS - 0.001)
     mark = len(world.log)
     retry = world.unlock()
     assert retry.status_code == 200
@@ -503,7 +470,7 @@ def test_a_retry_within_seconds_is_answered_without_kisi(world: World) -> None:
 
 def test_after_the_dedupe_window_the_door_opens_again(world: World) -> None:
     world.unlock()
-    world.clock.now += timedelta(seconds=RETRY_DEDUPE_SECONDS)
+    world.clock.advance(RETRY_DEDUPE_SECONDS)
     again = world.unlock()
     assert again.body["deduplicated"] is False
     assert world.kisi.unlocked == [COURT, COURT]
@@ -531,12 +498,10 @@ def test_a_retry_after_cancellation_is_refused_not_deduplicated(world: World) ->
 
 def test_client_is_reused_until_max_age(world: World) -> None:
     world.unlock()
-    world.clock.now += timedelta(seconds=10)
-    world.monotonic[0] += 299
+    world.clock.advance(295)  # past the retry dedupe, within the key's max age (300 s)
     world.unlock()
     assert world.log.count("ssm.kisi_api_key") == 1
-    world.clock.now += timedelta(seconds=10)
-    world.monotonic[0] += 2
+    world.clock.advance(6)
     world.unlock()
     assert world.log.count("ssm.kisi_api_key") == 2
     assert len(world.factory_calls) == 2
@@ -549,14 +514,14 @@ def test_a_new_connection_reads_the_key_again_at_once(world: World) -> None:
     world.store.tenant = tenant.model_copy(
         update={"connection_checked_at": START, "kisi_key_hint": "wxyz"}
     )
-    world.clock.now += timedelta(seconds=10)
+    world.clock.advance(10)
     world.unlock()
     assert world.log.count("ssm.kisi_api_key") == 2
 
 
 def test_clients_are_per_tenant() -> None:
     log: list[str] = []
-    secrets = FakeSecrets(log)
+    secrets = keyed_secrets(log, "a", "b")
     built: list[str] = []
 
     def factory(tenant: Tenant, api_key: str) -> UnlockKisi:
@@ -716,9 +681,9 @@ def test_kisi_is_called_exactly_when_the_policy_allows_and_it_is_no_retry(
     kisi = FakeKisi(log)
     deps = UnlockDependencies(
         store=store,
-        kisi=TenantKisiClients(FakeSecrets(log), lambda _tenant, _key: kisi),
+        kisi=TenantKisiClients(keyed_secrets(log, TENANT), lambda _tenant, _key: kisi),
         metrics=FakeMetrics(),
-        clock=lambda: now,
+        clock=FakeClock(now).now,
     )
     caller = Caller(subject=case["player"], tenant_id=TENANT, roles=frozenset())
 

@@ -47,4 +47,5 @@ def test_the_shared_assignment_ends_with_the_last_entitled_member(club: Club) ->
     club.converge()
     assert FAMILY in club.group_emails()
     until = valid_until(club)
-    assert until is not None and abs(until - ends) < timedelta(seconds=1)
+    assert until is not None
+    assert abs(until - ends) < timedelta(seconds=1)

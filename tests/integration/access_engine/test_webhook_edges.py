@@ -12,6 +12,7 @@ import pytest
 from access_core import bootstrap
 from access_core.ingest.service import MAX_WEBHOOK_BODY_BYTES
 from access_core.ingest.signature import signature_headers
+from local_runtime.in_process import HttpResult
 
 from .conftest import T0, TENANT_ID, Club
 
@@ -41,7 +42,9 @@ def membership_envelope(status: str = "active", **data: Any) -> dict[str, Any]:
     return {"id": "evt-1", "type": "membership.upserted", "data": fields}
 
 
-def post_raw(club: Club, body: bytes, *, secret: str | None, tenant: str = TENANT_ID, **kw: Any):  # type: ignore[no-untyped-def]
+def post_raw(
+    club: Club, body: bytes, *, secret: str | None, tenant: str = TENANT_ID, **kw: Any
+) -> HttpResult:
     return club.stack.post_webhook("canonical", tenant, body, secret=secret, **kw)
 
 

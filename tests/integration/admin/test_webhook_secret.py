@@ -1,8 +1,13 @@
-"""POST /webhook-secret: a new signing secret, answered once (no-store) and never again; webhooks
-signed with the old secret are refused from then on, the new one is accepted."""
+"""POST /webhook-secret: a new signing secret, answered once (no-store) and never again; the new
+one is accepted at once, the old one for the rotation overlap (24 hours) and refused after it
+(issue 14, L3)."""
 
-from datetime import timedelta
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
+from access_core import bootstrap
+from access_core.domain.secrets import DEFAULT_ROTATION_OVERLAP
 from tests.integration.conftest import LogCapture
 from tests.integration.harness import (
     T0,
@@ -27,12 +32,24 @@ MEMBERSHIP = {
 }
 
 
-def post_signed(club: Club, secret: str, event_id: str) -> int:
+def post_signed(club: Club, secret: str, event_id: str, at: datetime | None = None) -> int:
+    """Signed at `at` (default now); the webhook function's clock reads `at` too."""
     body = {**MEMBERSHIP, "id": event_id}
-    return club.stack.post_webhook("canonical", TENANT_ID, body, secret=secret).status
+    timestamp = None
+    if at is not None:
+        container = bootstrap.container()
+        container.webhook = replace(container.webhook, clock=lambda: at)
+        timestamp = int(at.timestamp())
+    return club.stack.post_webhook(
+        "canonical", TENANT_ID, body, secret=secret, timestamp=timestamp
+    ).status
 
 
-def test_rotation_answers_the_new_secret_once_and_only_it_verifies_from_then_on(
+def after_the_overlap() -> datetime:
+    return datetime.now(UTC) + DEFAULT_ROTATION_OVERLAP + timedelta(minutes=1)
+
+
+def test_rotation_answers_the_new_secret_once_and_the_old_one_works_for_the_overlap_only(
     club: Club, admin: AdminApi, all_logs: LogCapture
 ) -> None:
     old = club.webhook_secret
@@ -46,9 +63,14 @@ def test_rotation_answers_the_new_secret_once_and_only_it_verifies_from_then_on(
     assert result.headers["Cache-Control"] == "no-store"
     assert result.body["tenant_id"] == TENANT_ID
     assert result.body["signature_header"] == "X-Bridge-Signature"
-    assert secret_parameters(club.stack)["webhook-secret"] == new
-    assert post_signed(club, old, "evt-old") == 401
+    stored = json.loads(secret_parameters(club.stack)["webhook-secret"])["secrets"]
+    assert [entry["value"] for entry in stored] == [new, old]
+    assert stored[0]["valid_until"] is None  # the current one
+    assert stored[1]["valid_until"] is not None  # the end of the overlap
     assert post_signed(club, new, "evt-new") < 300
+    assert post_signed(club, old, "evt-old") < 300  # deliveries signed before the switch
+    assert post_signed(club, old, "evt-old-late", at=after_the_overlap()) == 401
+    assert post_signed(club, new, "evt-new-late", at=after_the_overlap()) < 300
     assert club.stored_member("m1").email == "ada@example.com"
     # Shown once: no other response, stored item or log line carries it.
     for path in ("/settings", "/status", "/locks", "/members/m1/access"):
@@ -59,13 +81,20 @@ def test_rotation_answers_the_new_secret_once_and_only_it_verifies_from_then_on(
     assert club.stack_audit()[0]["action"] == "admin.webhook_secret_rotated"
 
 
-def test_each_rotation_replaces_the_previous_secret(club: Club, admin: AdminApi) -> None:
+def test_each_rotation_makes_the_new_secret_current_and_ends_the_others_after_the_overlap(
+    club: Club, admin: AdminApi
+) -> None:
+    original = club.webhook_secret
     first = admin("POST", "/webhook-secret").body["secret"]
     second = admin("POST", "/webhook-secret").body["secret"]
 
-    assert first != second
-    assert post_signed(club, first, "evt-first") == 401
-    assert post_signed(club, second, "evt-second") < 300
+    assert len({original, first, second}) == 3
+    for index, secret in enumerate((original, first, second)):
+        assert post_signed(club, secret, f"evt-{index}") < 300
+    later = after_the_overlap()
+    assert post_signed(club, original, "evt-original-late", at=later) == 401
+    assert post_signed(club, first, "evt-first-late", at=later) == 401
+    assert post_signed(club, second, "evt-second-late", at=later) < 300
 
 
 def test_rotation_needs_a_tenant_with_settings(club: Club) -> None:
@@ -101,5 +130,6 @@ def test_a_rotated_secret_is_accepted_by_a_webhook_function_that_cached_the_old_
     new = admin("POST", "/webhook-secret").body["secret"]
 
     assert post_signed(club, new, "evt-after") < 300
-    # The fresh read replaced the cached secret: the old one is refused from then on.
-    assert post_signed(club, old, "evt-late") == 401
+    # The fresh read replaced the cached set: the old secret keeps its overlap, then ends.
+    assert post_signed(club, old, "evt-during-overlap") < 300
+    assert post_signed(club, old, "evt-late", at=after_the_overlap()) == 401

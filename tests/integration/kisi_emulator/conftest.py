@@ -1,4 +1,4 @@
-"""An emulator on a free loopback port per test, with a manual clock (nothing here sleeps to
+"""An emulator on a free loopback port per test, on the tests' clock (nothing here sleeps to
 move time) and the rate limit off unless a test builds its own; two seeded clubs."""
 
 from collections.abc import Callable, Iterator
@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from kisi_emulator import ManualClock, RunningEmulator
+from kisi_emulator import RunningEmulator
 from kisi_emulator.testing import kisi_headers, running_emulator
+from tests.fakes import FakeClock
 
 KEY_A = "club-a-key-first"
 KEY_A_SECOND = "club-a-key-second"
@@ -64,6 +65,11 @@ CLUBS_SEED: dict[str, Any] = {
 Connect = Callable[..., httpx.Client]
 
 
+def statuses(client: httpx.Client, count: int, path: str = "/user") -> list[int]:
+    """The status codes of `count` GETs of `path`, in order."""
+    return [client.get(path).status_code for _ in range(count)]
+
+
 @pytest.fixture
 def keys() -> SimpleNamespace:
     """The seeded API keys: two of Owner A in Club A, one of Owner B in Club B."""
@@ -71,29 +77,27 @@ def keys() -> SimpleNamespace:
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def kisi(clock: ManualClock) -> Iterator[RunningEmulator]:
+def kisi(clock: FakeClock) -> Iterator[RunningEmulator]:
     with running_emulator(clock=clock) as running:
         yield running
 
 
 @pytest.fixture
 def seeded(kisi: RunningEmulator) -> dict[str, Any]:
-    return kisi.emulator.seed(CLUBS_SEED)
+    ids: dict[str, Any] = kisi.emulator.seed(CLUBS_SEED)
+    return ids
 
 
 @pytest.fixture
 def ids_a(seeded: dict[str, Any]) -> dict[str, Any]:
-    return seeded["organizations"]["a"]
+    ids: dict[str, Any] = seeded["organizations"]["a"]
+    return ids
 
 
 @pytest.fixture
 def ids_b(seeded: dict[str, Any]) -> dict[str, Any]:
-    return seeded["organizations"]["b"]
+    ids: dict[str, Any] = seeded["organizations"]["b"]
+    return ids
 
 
 @pytest.fixture

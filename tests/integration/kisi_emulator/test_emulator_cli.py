@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 import kisi_emulator
 from kisi_emulator import DEMO_API_KEY, DEMO_ORGANIZATION_NAME
@@ -18,13 +19,14 @@ from kisi_emulator.testing import kisi_headers
 LOCAL_DIR = Path(kisi_emulator.__file__).resolve().parent.parent
 
 
-def free_port():
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
-def start_cli(*arguments):
+def start_cli(*arguments: str) -> tuple[subprocess.Popen[str], str]:
     """The CLI as a subprocess; answers it and its banner once it prints the last banner line."""
     process = subprocess.Popen(
         [sys.executable, "-m", "kisi_emulator", "--quiet", *arguments],
@@ -42,13 +44,13 @@ def start_cli(*arguments):
     return process, "".join(banner)
 
 
-def stop_cli(process, signal_number):
+def stop_cli(process: subprocess.Popen[str], signal_number: signal.Signals) -> tuple[int, str, str]:
     process.send_signal(signal_number)
     stdout, stderr = process.communicate(timeout=10)
     return process.returncode, stdout, stderr
 
 
-def test_the_cli_serves_the_demo_organization_and_stops_on_ctrl_c():
+def test_the_cli_serves_the_demo_organization_and_stops_on_ctrl_c() -> None:
     port = free_port()
     process, banner = start_cli("--port", str(port))
     try:
@@ -68,7 +70,7 @@ def test_the_cli_serves_the_demo_organization_and_stops_on_ctrl_c():
     assert "stopped" in stdout
 
 
-def test_the_cli_takes_a_seed_file_and_can_run_without_the_rate_limit(tmp_path):
+def test_the_cli_takes_a_seed_file_and_can_run_without_the_rate_limit(tmp_path: Path) -> None:
     seed_file = tmp_path / "seed.json"
     seed_file.write_text(
         json.dumps(
@@ -96,16 +98,18 @@ def test_the_cli_takes_a_seed_file_and_can_run_without_the_rate_limit(tmp_path):
     assert returncode == 0, stderr
 
 
-def test_the_cli_defaults():
+def test_the_cli_defaults() -> None:
     arguments = parse_arguments([])
 
     assert (arguments.host, arguments.port, arguments.seed) == ("127.0.0.1", 8181, "demo")
     assert arguments.no_rate_limit is False
     assert load_seed("none") is None
-    assert load_seed("demo")["organizations"][0]["name"] == DEMO_ORGANIZATION_NAME
+    demo = load_seed("demo")
+    assert demo is not None
+    assert demo["organizations"][0]["name"] == DEMO_ORGANIZATION_NAME
 
 
-def test_the_cli_exits_2_when_the_port_is_taken(capsys):
+def test_the_cli_exits_2_when_the_port_is_taken(capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()

@@ -1,11 +1,18 @@
 """The control API under /_emulator/ and its Python twin: seed, state, access, counts, reset."""
 
+from types import SimpleNamespace
+from typing import Any
+
+import httpx
 import pytest
 
-from kisi_emulator import KisiError
+from kisi_emulator import KisiError, RunningEmulator
+from tests.fakes import FakeClock
+
+from .conftest import Connect
 
 
-def test_seed_over_http_answers_the_ids_by_ref(control, connect):
+def test_seed_over_http_answers_the_ids_by_ref(control: httpx.Client, connect: Connect) -> None:
     document = {
         "admins": [{"ref": "boss", "email": "boss@example.com", "name": "Boss"}],
         "organizations": [
@@ -37,7 +44,7 @@ def test_seed_over_http_answers_the_ids_by_ref(control, connect):
     assert control.get("/organizations").json() == [client.get("/organization").json()]
 
 
-def test_a_failed_seed_changes_nothing(control):
+def test_a_failed_seed_changes_nothing(control: httpx.Client) -> None:
     document = {
         "organizations": [
             {"name": "Half", "places": [{"name": "P"}], "locks": [{"name": "L", "place": "nope"}]}
@@ -60,14 +67,16 @@ def test_a_failed_seed_changes_nothing(control):
         {"organizations": [{}]},
     ],
 )
-def test_invalid_seeds_are_refused(control, document):
+def test_invalid_seeds_are_refused(control: httpx.Client, document: dict[str, Any]) -> None:
     response = control.post("/seed", json=document)
 
     assert response.status_code in {409, 422}
     assert control.get("/organizations").json() == []
 
 
-def test_a_seed_may_add_to_an_existing_organization(kisi, club_a, ids_a):
+def test_a_seed_may_add_to_an_existing_organization(
+    kisi: RunningEmulator, club_a: httpx.Client, ids_a: dict[str, Any]
+) -> None:
     result = kisi.emulator.seed(
         {
             "organizations": [
@@ -85,7 +94,9 @@ def test_a_seed_may_add_to_an_existing_organization(kisi, club_a, ids_a):
     assert club_a.get("/role_assignments", params={"user_id": late_id}).json()
 
 
-def test_the_snapshot_holds_the_whole_organization(control, club_a, ids_a):
+def test_the_snapshot_holds_the_whole_organization(
+    control: httpx.Client, club_a: httpx.Client, ids_a: dict[str, Any]
+) -> None:
     club_a.post(f"/locks/{ids_a['locks']['back']}/unlock")
 
     state = control.get(f"/organizations/{ids_a['id']}").json()
@@ -107,17 +118,19 @@ def test_the_snapshot_holds_the_whole_organization(control, club_a, ids_a):
     assert state["emails"] == []
 
 
-def test_an_unknown_organization_is_404(control):
+def test_an_unknown_organization_is_404(control: httpx.Client) -> None:
     assert control.get("/organizations/999999").status_code == 404
 
 
-def grant(client, user_id, group_id, **window):
+def grant(client: httpx.Client, user_id: int, group_id: int, **window: str) -> None:
     body = {"role_assignment": {"role_id": "group_basic", "user_id": user_id, "group_id": group_id}}
     body["role_assignment"].update(window)
     assert client.post("/role_assignments", json=body).status_code == 200
 
 
-def test_effective_access_honours_valid_until(kisi, club_a, ids_a, clock):
+def test_effective_access_honours_valid_until(
+    kisi: RunningEmulator, club_a: httpx.Client, ids_a: dict[str, Any], clock: FakeClock
+) -> None:
     grant(
         club_a,
         ids_a["users"]["joanna"],
@@ -134,7 +147,9 @@ def test_effective_access_honours_valid_until(kisi, club_a, ids_a, clock):
     assert at_the_end["assigned_group_ids"] == [ids_a["groups"]["staff"]]
 
 
-def test_effective_access_honours_valid_from(control, club_a, ids_a):
+def test_effective_access_honours_valid_from(
+    control: httpx.Client, club_a: httpx.Client, ids_a: dict[str, Any]
+) -> None:
     user_id, members = ids_a["users"]["joanna"], ids_a["groups"]["members"]
     grant(club_a, user_id, members, valid_from="2025-01-07T09:00:00Z")
     path = f"/organizations/{ids_a['id']}/users/{user_id}/access"
@@ -149,7 +164,9 @@ def test_effective_access_honours_valid_from(control, club_a, ids_a):
     assert started["lock_ids"] == [ids_a["locks"]["front"], ids_a["locks"]["back"]]
 
 
-def test_a_user_without_access_enabled_has_no_effective_access(control, club_a, ids_a):
+def test_a_user_without_access_enabled_has_no_effective_access(
+    control: httpx.Client, club_a: httpx.Client, ids_a: dict[str, Any]
+) -> None:
     club_a.patch(f"/users/{ids_a['users']['ann']}", json={"user": {"access_enabled": False}})
 
     access = control.get(
@@ -162,14 +179,22 @@ def test_a_user_without_access_enabled_has_no_effective_access(control, club_a, 
     assert access["assigned_group_ids"] == [ids_a["groups"]["members"]]
 
 
-def test_effective_access_of_an_unknown_email_is_404(control, ids_a):
+def test_effective_access_of_an_unknown_email_is_404(
+    control: httpx.Client, ids_a: dict[str, Any]
+) -> None:
     path = f"/organizations/{ids_a['id']}/access"
 
     assert control.get(path, params={"email": "nobody@example.com"}).status_code == 404
     assert control.get(path).status_code == 400
 
 
-def test_counts_by_endpoint_template_organization_and_key_owner(kisi, club_a, club_b, ids_a, ids_b):
+def test_counts_by_endpoint_template_organization_and_key_owner(
+    kisi: RunningEmulator,
+    club_a: httpx.Client,
+    club_b: httpx.Client,
+    ids_a: dict[str, Any],
+    ids_b: dict[str, Any],
+) -> None:
     club_a.get(f"/users/{ids_a['users']['ann']}")
     club_a.get(f"/users/{ids_a['users']['joanna']}")
     club_a.post("/users", json={"user": {"email": "Ann.Smith@example.com"}})
@@ -188,7 +213,9 @@ def test_counts_by_endpoint_template_organization_and_key_owner(kisi, club_a, cl
     assert kisi.emulator.call_count(organization_id=ids_b["id"]) == 1
 
 
-def test_counts_over_http_and_their_reset(control, club_a, connect):
+def test_counts_over_http_and_their_reset(
+    control: httpx.Client, club_a: httpx.Client, connect: Connect
+) -> None:
     club_a.get("/user")
     connect("wrong-key").get("/user")
 
@@ -201,7 +228,7 @@ def test_counts_over_http_and_their_reset(control, club_a, connect):
     assert control.get("/counts").json()["total"] == 0
 
 
-def test_the_control_api_is_not_counted(control, kisi):
+def test_the_control_api_is_not_counted(control: httpx.Client, kisi: RunningEmulator) -> None:
     control.get("/counts")
     control.get("/health")
 
@@ -209,7 +236,9 @@ def test_the_control_api_is_not_counted(control, kisi):
 
 
 @pytest.mark.usefixtures("seeded")
-def test_a_revoked_key_answers_401_and_the_users_other_key_still_works(control, connect, keys):
+def test_a_revoked_key_answers_401_and_the_users_other_key_still_works(
+    control: httpx.Client, connect: Connect, keys: SimpleNamespace
+) -> None:
     revoked = control.delete(f"/api_keys/{keys.a}")
 
     assert revoked.status_code == 204
@@ -218,7 +247,13 @@ def test_a_revoked_key_answers_401_and_the_users_other_key_still_works(control, 
     assert control.delete(f"/api_keys/{keys.a}").status_code == 404
 
 
-def test_a_user_who_lost_every_key_may_be_deleted(kisi, connect, keys, club_b, ids_b):
+def test_a_user_who_lost_every_key_may_be_deleted(
+    kisi: RunningEmulator,
+    connect: Connect,
+    keys: SimpleNamespace,
+    club_b: httpx.Client,
+    ids_b: dict[str, Any],
+) -> None:
     old_owner_id = club_b.get("/user").json()["id"]
     kisi.emulator.revoke_api_key(keys.b)
     kisi.emulator.seed(
@@ -238,7 +273,9 @@ def test_a_user_who_lost_every_key_may_be_deleted(kisi, connect, keys, club_b, i
     assert response.status_code == 204
 
 
-def test_reset_forgets_everything(control, club_a, kisi):
+def test_reset_forgets_everything(
+    control: httpx.Client, club_a: httpx.Client, kisi: RunningEmulator
+) -> None:
     club_a.get("/user")
     kisi.emulator.inject_fault(kind="outage", path_prefix="/locks")
 
@@ -250,7 +287,7 @@ def test_reset_forgets_everything(control, club_a, kisi):
     assert club_a.get("/user").status_code == 401
 
 
-def test_the_python_api_raises_kisi_errors(kisi, ids_a):
+def test_the_python_api_raises_kisi_errors(kisi: RunningEmulator, ids_a: dict[str, Any]) -> None:
     with pytest.raises(KisiError) as raised:
         kisi.emulator.snapshot(999999)
 
@@ -262,19 +299,19 @@ def test_the_python_api_raises_kisi_errors(kisi, ids_a):
 @pytest.mark.parametrize(
     ("method", "path"), [("GET", "/nothing"), ("GET", ""), ("POST", "/counts"), ("GET", "/seed")]
 )
-def test_an_unknown_control_endpoint_is_404(control, method, path):
+def test_an_unknown_control_endpoint_is_404(control: httpx.Client, method: str, path: str) -> None:
     response = control.request(method, path)
 
     assert response.status_code == 404
     assert response.json()["code"] == "000404"
 
 
-def test_a_malformed_control_body_is_400(control):
+def test_a_malformed_control_body_is_400(control: httpx.Client) -> None:
     assert control.post("/seed", content=b"{").status_code == 400
     assert control.post("/faults", json=[1]).status_code == 400
 
 
-def test_config_and_clock(control):
+def test_config_and_clock(control: httpx.Client) -> None:
     assert control.get("/config").json() == {"rate_limit": False, "fault_seed": 0}
     assert control.patch("/config", json={"fault_seed": 5}).json()["fault_seed"] == 5
     assert control.get("/clock").json()["now"] == "2025-01-06T09:00:00+00:00"

@@ -1,18 +1,23 @@
 """Fault injection: errors, outages, 429 storms, latency, timeouts, deprecation headers."""
 
+from types import SimpleNamespace
+from typing import Any
+
 import httpx
 import pytest
 
+from kisi_emulator import RunningEmulator
 from kisi_emulator.testing import kisi_headers, running_emulator
+from tests.fakes import FakeClock
+
+from .conftest import Connect, statuses
 
 NEW_USER = {"user": {"email": "held@example.com", "send_emails": False, "confirm": True}}
 
 
-def statuses(client, count, path="/user"):
-    return [client.get(path).status_code for _ in range(count)]
-
-
-def test_an_error_fault_answers_503_with_kisis_error_body(kisi, club_a):
+def test_an_error_fault_answers_503_with_kisis_error_body(
+    kisi: RunningEmulator, club_a: httpx.Client
+) -> None:
     kisi.emulator.inject_fault(kind="error")
 
     response = club_a.get("/user")
@@ -21,7 +26,7 @@ def test_an_error_fault_answers_503_with_kisis_error_body(kisi, club_a):
     assert response.json() == {"error": "Service unavailable.", "code": "000503"}
 
 
-def test_an_error_fault_may_use_another_5xx(kisi, club_a):
+def test_an_error_fault_may_use_another_5xx(kisi: RunningEmulator, club_a: httpx.Client) -> None:
     kisi.emulator.inject_fault(kind="error", status=500)
 
     assert club_a.get("/user").status_code == 500
@@ -34,7 +39,7 @@ SOLO_CLUB = {
 }
 
 
-def statuses_under_errors(fault_seed, **fault):
+def statuses_under_errors(fault_seed: int, **fault: Any) -> list[int]:
     """30 calls to a fresh emulator whose one fault fails each call with probability 0.5."""
     with running_emulator(fault_seed=fault_seed) as running:
         running.emulator.seed(SOLO_CLUB)
@@ -45,7 +50,7 @@ def statuses_under_errors(fault_seed, **fault):
             return statuses(client, 30)
 
 
-def test_probabilistic_errors_repeat_with_the_same_seed():
+def test_probabilistic_errors_repeat_with_the_same_seed() -> None:
     first = statuses_under_errors(fault_seed=7)
     again = statuses_under_errors(fault_seed=7)
     other = statuses_under_errors(fault_seed=8)
@@ -55,13 +60,15 @@ def test_probabilistic_errors_repeat_with_the_same_seed():
     assert other != first
 
 
-def test_a_fault_may_bring_its_own_seed():
+def test_a_fault_may_bring_its_own_seed() -> None:
     assert statuses_under_errors(fault_seed=1, seed=99) == statuses_under_errors(
         fault_seed=2, seed=99
     )
 
 
-def test_an_outage_lasts_its_window_on_the_emulator_clock(kisi, club_a, clock):
+def test_an_outage_lasts_its_window_on_the_emulator_clock(
+    kisi: RunningEmulator, club_a: httpx.Client, clock: FakeClock
+) -> None:
     kisi.emulator.inject_fault(kind="outage", duration_seconds=30)
 
     during = statuses(club_a, 2)
@@ -75,7 +82,9 @@ def test_an_outage_lasts_its_window_on_the_emulator_clock(kisi, club_a, clock):
     assert kisi.emulator.faults() == []
 
 
-def test_an_outage_without_a_window_lasts_until_cleared(control, club_a):
+def test_an_outage_without_a_window_lasts_until_cleared(
+    control: httpx.Client, club_a: httpx.Client
+) -> None:
     injected = control.post("/faults", json={"kind": "outage"})
     during = statuses(club_a, 3)
     cleared = control.delete("/faults")
@@ -86,7 +95,7 @@ def test_an_outage_without_a_window_lasts_until_cleared(control, club_a):
     assert club_a.get("/user").status_code == 200
 
 
-def test_a_429_storm_for_n_requests(control, club_a):
+def test_a_429_storm_for_n_requests(control: httpx.Client, club_a: httpx.Client) -> None:
     control.post("/faults", json={"kind": "rate_limit", "max_requests": 3})
 
     responses = [club_a.get("/user") for _ in range(4)]
@@ -96,7 +105,9 @@ def test_a_429_storm_for_n_requests(control, club_a):
     assert responses[0].json()["code"] == "000429"
 
 
-def test_a_429_storm_for_n_seconds(kisi, club_a, clock):
+def test_a_429_storm_for_n_seconds(
+    kisi: RunningEmulator, club_a: httpx.Client, clock: FakeClock
+) -> None:
     kisi.emulator.inject_fault(kind="rate_limit", duration_seconds=2)
 
     during = statuses(club_a, 8)
@@ -106,7 +117,9 @@ def test_a_429_storm_for_n_seconds(kisi, club_a, clock):
     assert club_a.get("/user").status_code == 200
 
 
-def test_faults_can_be_scoped_to_a_method_and_path_prefix(kisi, club_a):
+def test_faults_can_be_scoped_to_a_method_and_path_prefix(
+    kisi: RunningEmulator, club_a: httpx.Client
+) -> None:
     kisi.emulator.inject_fault(kind="outage", method="post", path_prefix="/users")
 
     created = club_a.post("/users", json=NEW_USER)
@@ -116,7 +129,9 @@ def test_faults_can_be_scoped_to_a_method_and_path_prefix(kisi, club_a):
     assert (created.status_code, listed.status_code, unlocked.status_code) == (503, 200, 200)
 
 
-def test_one_fault_can_be_cleared_by_id(kisi, control, club_a):
+def test_one_fault_can_be_cleared_by_id(
+    kisi: RunningEmulator, control: httpx.Client, club_a: httpx.Client
+) -> None:
     outage = control.post("/faults", json={"kind": "outage", "path_prefix": "/locks"}).json()
     storm = control.post("/faults", json={"kind": "rate_limit", "path_prefix": "/users"}).json()
 
@@ -130,7 +145,7 @@ def test_one_fault_can_be_cleared_by_id(kisi, control, club_a):
     assert club_a.get("/users").status_code == 429
 
 
-def test_latency_delays_but_does_not_fail(kisi, club_a):
+def test_latency_delays_but_does_not_fail(kisi: RunningEmulator, club_a: httpx.Client) -> None:
     fault = kisi.emulator.inject_fault(kind="latency", latency_ms=20)
 
     response = club_a.get("/user")
@@ -139,7 +154,9 @@ def test_latency_delays_but_does_not_fail(kisi, club_a):
     assert kisi.emulator.faults() == [{**fault, "fired": 1}]
 
 
-def test_a_timeout_fault_holds_the_answer_after_the_request_took_effect(kisi, connect, keys, ids_a):
+def test_a_timeout_fault_holds_the_answer_after_the_request_took_effect(
+    kisi: RunningEmulator, connect: Connect, keys: SimpleNamespace, ids_a: dict[str, Any]
+) -> None:
     kisi.emulator.inject_fault(kind="timeout", hold_seconds=5, method="POST")
     impatient = connect(keys.a, timeout=0.2)
 
@@ -153,7 +170,9 @@ def test_a_timeout_fault_holds_the_answer_after_the_request_took_effect(kisi, co
     assert impatient.post("/users", json=NEW_USER).status_code == 409
 
 
-def test_a_timeout_fault_that_drops_the_request(kisi, connect, keys, ids_a):
+def test_a_timeout_fault_that_drops_the_request(
+    kisi: RunningEmulator, connect: Connect, keys: SimpleNamespace, ids_a: dict[str, Any]
+) -> None:
     kisi.emulator.inject_fault(kind="timeout", hold_seconds=5, applied=False, max_requests=1)
     impatient = connect(keys.a, timeout=0.2)
 
@@ -167,7 +186,9 @@ def test_a_timeout_fault_that_drops_the_request(kisi, connect, keys, ids_a):
     assert impatient.post("/users", json=NEW_USER).status_code == 200
 
 
-def test_a_dropped_request_answers_504_once_the_hold_ends(kisi, club_a):
+def test_a_dropped_request_answers_504_once_the_hold_ends(
+    kisi: RunningEmulator, club_a: httpx.Client
+) -> None:
     kisi.emulator.inject_fault(kind="timeout", hold_seconds=0.2, applied=False)
 
     response = club_a.get("/user")
@@ -176,7 +197,9 @@ def test_a_dropped_request_answers_504_once_the_hold_ends(kisi, club_a):
     assert response.json()["code"] == "000504"
 
 
-def test_the_deprecated_fault_adds_deprecation_and_sunset_headers(kisi, club_a):
+def test_the_deprecated_fault_adds_deprecation_and_sunset_headers(
+    kisi: RunningEmulator, club_a: httpx.Client
+) -> None:
     kisi.emulator.inject_fault(kind="deprecated", path_prefix="/role_assignments")
 
     marked = club_a.get("/role_assignments")
@@ -188,14 +211,14 @@ def test_the_deprecated_fault_adds_deprecation_and_sunset_headers(kisi, club_a):
     assert "Deprecation" not in unmarked.headers
 
 
-def test_faults_leave_the_control_api_alone(kisi, control):
+def test_faults_leave_the_control_api_alone(kisi: RunningEmulator, control: httpx.Client) -> None:
     kisi.emulator.inject_fault(kind="outage")
 
     assert control.get("/counts").status_code == 200
     assert control.get("/health").json()["status"] == "ok"
 
 
-def test_faulted_calls_are_counted(kisi, club_a):
+def test_faulted_calls_are_counted(kisi: RunningEmulator, club_a: httpx.Client) -> None:
     kisi.emulator.inject_fault(kind="outage", max_requests=2)
 
     statuses(club_a, 3)
@@ -216,7 +239,7 @@ def test_faulted_calls_are_counted(kisi, club_a):
         {"kind": "outage", "colour": "red"},
     ],
 )
-def test_an_invalid_fault_is_422(control, spec):
+def test_an_invalid_fault_is_422(control: httpx.Client, spec: dict[str, Any]) -> None:
     response = control.post("/faults", json=spec)
 
     assert response.status_code == 422

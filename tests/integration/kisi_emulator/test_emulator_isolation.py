@@ -1,5 +1,8 @@
 """Objects of one organisation are invisible to another organisation's keys."""
 
+from typing import Any
+
+import httpx
 import pytest
 
 
@@ -15,14 +18,18 @@ import pytest
         ("DELETE", "/role_assignments/{role_assignments[0]}"),
     ],
 )
-def test_another_organizations_record_is_404(club_b, ids_a, method, path):
+def test_another_organizations_record_is_404(
+    club_b: httpx.Client, ids_a: dict[str, Any], method: str, path: str
+) -> None:
     response = club_b.request(method, path.format(**ids_a), json={"user": {"name": "hijack"}})
 
     assert response.status_code == 404
     assert response.json()["code"] == "000404"
 
 
-def test_lists_show_only_the_callers_organization(club_a, club_b, ids_a, ids_b):
+def test_lists_show_only_the_callers_organization(
+    club_a: httpx.Client, club_b: httpx.Client, ids_a: dict[str, Any], ids_b: dict[str, Any]
+) -> None:
     for path, kind in [("/users", "users"), ("/locks", "locks"), ("/groups", "groups")]:
         b_ids = {record["id"] for record in club_b.get(path).json()}
         assert b_ids.isdisjoint(ids_a[kind].values()), path
@@ -31,7 +38,9 @@ def test_lists_show_only_the_callers_organization(club_a, club_b, ids_a, ids_b):
     assert club_b.get("/users", params={"email": "ann.smith@example.com"}).json() == []
 
 
-def test_another_organizations_records_cannot_be_assigned(club_b, ids_a, ids_b):
+def test_another_organizations_records_cannot_be_assigned(
+    club_b: httpx.Client, ids_a: dict[str, Any], ids_b: dict[str, Any]
+) -> None:
     body = {
         "role_assignment": {
             "role_id": "group_basic",
@@ -43,6 +52,8 @@ def test_another_organizations_records_cannot_be_assigned(club_b, ids_a, ids_b):
     assert club_b.post("/role_assignments", json=body).status_code == 404
 
 
-def test_each_key_sees_its_own_organization(club_a, club_b, ids_a, ids_b):
+def test_each_key_sees_its_own_organization(
+    club_a: httpx.Client, club_b: httpx.Client, ids_a: dict[str, Any], ids_b: dict[str, Any]
+) -> None:
     assert club_a.get("/organization").json()["id"] == ids_a["id"]
     assert club_b.get("/organization").json()["id"] == ids_b["id"]

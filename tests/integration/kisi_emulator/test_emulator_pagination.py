@@ -1,12 +1,26 @@
 """Pagination as docs/kisi-api.md pins it: limit/offset, per-endpoint default and max limits, bare
 arrays and `X-Collection-Range: <first>-<last>/<total>` (`*/0` when empty)."""
 
+from typing import Any
+
 import pytest
+
+from kisi_emulator import KisiEmulator, RunningEmulator
+
+from .conftest import Connect
 
 KEY = "paged-org-key"
 
 
-def seed_org(emulator, *, users=0, locks=0, groups=0, places=0, assignments=0):
+def seed_org(
+    emulator: KisiEmulator,
+    *,
+    users: int = 0,
+    locks: int = 0,
+    groups: int = 0,
+    places: int = 0,
+    assignments: int = 0,
+) -> None:
     """A fresh organisation holding exactly the given numbers of records (plus its admin user,
     who is one of its users)."""
     document = {
@@ -41,7 +55,14 @@ ENDPOINTS = [
 
 
 @pytest.mark.parametrize(("path", "default_limit", "max_limit", "records"), ENDPOINTS)
-def test_default_and_max_limit_per_endpoint(kisi, connect, path, default_limit, max_limit, records):
+def test_default_and_max_limit_per_endpoint(
+    kisi: RunningEmulator,
+    connect: Connect,
+    path: str,
+    default_limit: int,
+    max_limit: int,
+    records: dict[str, int],
+) -> None:
     seed_org(kisi.emulator, **records)
     client = connect(KEY)
 
@@ -56,7 +77,9 @@ def test_default_and_max_limit_per_endpoint(kisi, connect, path, default_limit, 
     assert at_max.json() == beyond_max.json()
 
 
-def test_a_middle_page_names_its_range_over_the_total(kisi, connect):
+def test_a_middle_page_names_its_range_over_the_total(
+    kisi: RunningEmulator, connect: Connect
+) -> None:
     seed_org(kisi.emulator, groups=15)
 
     response = connect(KEY).get("/groups", params={"offset": 10, "limit": 10})
@@ -67,7 +90,9 @@ def test_a_middle_page_names_its_range_over_the_total(kisi, connect):
 
 
 @pytest.mark.parametrize("path", ["/role_assignments", "/groups", "/locks", "/places"])
-def test_an_empty_collection_is_star_slash_zero(kisi, connect, path):
+def test_an_empty_collection_is_star_slash_zero(
+    kisi: RunningEmulator, connect: Connect, path: str
+) -> None:
     seed_org(kisi.emulator)
 
     response = connect(KEY).get(path)
@@ -77,7 +102,9 @@ def test_an_empty_collection_is_star_slash_zero(kisi, connect, path):
     assert response.headers["X-Collection-Range"] == "*/0"
 
 
-def test_an_offset_past_the_end_gives_an_empty_page_over_the_total(kisi, connect):
+def test_an_offset_past_the_end_gives_an_empty_page_over_the_total(
+    kisi: RunningEmulator, connect: Connect
+) -> None:
     seed_org(kisi.emulator, groups=15)
 
     response = connect(KEY).get("/groups", params={"offset": 15, "limit": 10})
@@ -86,11 +113,13 @@ def test_an_offset_past_the_end_gives_an_empty_page_over_the_total(kisi, connect
     assert response.headers["X-Collection-Range"] == "*/15"
 
 
-def test_pages_walk_the_whole_collection_once_in_order(kisi, connect):
+def test_pages_walk_the_whole_collection_once_in_order(
+    kisi: RunningEmulator, connect: Connect
+) -> None:
     seed_org(kisi.emulator, groups=1, assignments=23)
     client = connect(KEY)
 
-    seen = []
+    seen: list[int] = []
     for offset in range(0, 30, 10):
         page = client.get("/role_assignments", params={"offset": offset, "limit": 10}).json()
         seen.extend(assignment["id"] for assignment in page)
@@ -99,7 +128,7 @@ def test_pages_walk_the_whole_collection_once_in_order(kisi, connect):
     assert seen == sorted(set(seen))
 
 
-def test_offset_20000_is_the_last_allowed(kisi, connect):
+def test_offset_20000_is_the_last_allowed(kisi: RunningEmulator, connect: Connect) -> None:
     seed_org(kisi.emulator)
     client = connect(KEY)
 
@@ -115,7 +144,9 @@ def test_offset_20000_is_the_last_allowed(kisi, connect):
 @pytest.mark.parametrize(
     "params", [{"limit": 0}, {"limit": "ten"}, {"offset": -1}, {"offset": "1.5"}]
 )
-def test_invalid_limit_or_offset_is_400(kisi, connect, params):
+def test_invalid_limit_or_offset_is_400(
+    kisi: RunningEmulator, connect: Connect, params: dict[str, Any]
+) -> None:
     seed_org(kisi.emulator)
 
     response = connect(KEY).get("/users", params=params)

@@ -1,9 +1,15 @@
 """Role assignments: the current and the legacy body, duplicates, filters, deletion."""
 
+from collections.abc import Callable
+from typing import Any
+
+import httpx
 import pytest
 
+from kisi_emulator import RunningEmulator
 
-def current_body(user_id, group_id, **extra):
+
+def current_body(user_id: int | str, group_id: int | str, **extra: Any) -> dict[str, Any]:
     return {
         "role_assignment": {
             "role_id": "group_basic",
@@ -19,7 +25,7 @@ def current_body(user_id, group_id, **extra):
     }
 
 
-def legacy_body(user_id, group_id, **extra):
+def legacy_body(user_id: int | str, group_id: int | str, **extra: Any) -> dict[str, Any]:
     return {
         "role_assignment": {
             "user_id": user_id,
@@ -30,7 +36,7 @@ def legacy_body(user_id, group_id, **extra):
     }
 
 
-def test_the_current_body_answers_every_field(club_a, ids_a):
+def test_the_current_body_answers_every_field(club_a: httpx.Client, ids_a: dict[str, Any]) -> None:
     user_id, group_id = ids_a["users"]["joanna"], ids_a["groups"]["members"]
 
     response = club_a.post(
@@ -51,7 +57,7 @@ def test_the_current_body_answers_every_field(club_a, ids_a):
     assert (assignment["user_id"], assignment["group_id"]) == (user_id, group_id)
 
 
-def test_the_legacy_body_is_accepted(club_a, ids_a):
+def test_the_legacy_body_is_accepted(club_a: httpx.Client, ids_a: dict[str, Any]) -> None:
     user_id, group_id = ids_a["users"]["joanna"], ids_a["groups"]["staff"]
 
     response = club_a.post(
@@ -65,14 +71,16 @@ def test_the_legacy_body_is_accepted(club_a, ids_a):
     assert response.json()["valid_from"] == "2025-01-01T00:00:00.000Z"
 
 
-def test_ids_sent_as_strings_are_accepted(club_a, ids_a):
+def test_ids_sent_as_strings_are_accepted(club_a: httpx.Client, ids_a: dict[str, Any]) -> None:
     body = legacy_body(str(ids_a["users"]["joanna"]), str(ids_a["groups"]["staff"]))
 
     assert club_a.post("/role_assignments", json=body).status_code == 200
 
 
 @pytest.mark.parametrize("make_body", [current_body, legacy_body])
-def test_a_duplicate_assignment_is_409(club_a, ids_a, make_body):
+def test_a_duplicate_assignment_is_409(
+    club_a: httpx.Client, ids_a: dict[str, Any], make_body: Callable[..., dict[str, Any]]
+) -> None:
     """Ann is already in Members (seeded)."""
     response = club_a.post(
         "/role_assignments", json=make_body(ids_a["users"]["ann"], ids_a["groups"]["members"])
@@ -85,7 +93,9 @@ def test_a_duplicate_assignment_is_409(club_a, ids_a, make_body):
 @pytest.mark.parametrize(
     ("user", "group"), [("missing", "members"), ("ann", "missing"), ("bob", "members")]
 )
-def test_an_unknown_user_or_group_is_404(club_a, ids_a, ids_b, user, group):
+def test_an_unknown_user_or_group_is_404(
+    club_a: httpx.Client, ids_a: dict[str, Any], ids_b: dict[str, Any], user: str, group: str
+) -> None:
     user_id = {**ids_a["users"], "bob": ids_b["users"]["bob"]}.get(user, 999999)
     group_id = ids_a["groups"].get(group, 999999)
 
@@ -111,7 +121,9 @@ def test_an_unknown_user_or_group_is_404(club_a, ids_a, ids_b, user, group):
         ),
     ],
 )
-def test_invalid_fields_are_422(club_a, ids_a, change, field):
+def test_invalid_fields_are_422(
+    club_a: httpx.Client, ids_a: dict[str, Any], change: dict[str, Any], field: str
+) -> None:
     body = current_body(ids_a["users"]["joanna"], ids_a["groups"]["staff"], **change)
 
     response = club_a.post("/role_assignments", json=body)
@@ -120,7 +132,9 @@ def test_invalid_fields_are_422(club_a, ids_a, change, field):
     assert field in response.json()["errors"]
 
 
-def test_notify_makes_kisi_email_the_user(kisi, club_a, ids_a):
+def test_notify_makes_kisi_email_the_user(
+    kisi: RunningEmulator, club_a: httpx.Client, ids_a: dict[str, Any]
+) -> None:
     user_id, group_id = ids_a["users"]["joanna"], ids_a["groups"]["staff"]
 
     club_a.post("/role_assignments", json=current_body(user_id, group_id, notify=True))
@@ -132,7 +146,9 @@ def test_notify_makes_kisi_email_the_user(kisi, club_a, ids_a):
 
 
 @pytest.fixture
-def assignments(club_a, ids_a):
+def assignments(
+    club_a: httpx.Client, ids_a: dict[str, Any]
+) -> tuple[dict[str, int], dict[str, int]]:
     """Members: Ann (seeded) and Jo; Staff: Jo."""
     users, groups = ids_a["users"], ids_a["groups"]
     for user, group in [("joanna", "members"), ("joanna", "staff")]:
@@ -152,7 +168,12 @@ def assignments(club_a, ids_a):
         ({}, ["ann", "joanna", "joanna"]),
     ],
 )
-def test_list_filters(club_a, assignments, params, expected):
+def test_list_filters(
+    club_a: httpx.Client,
+    assignments: tuple[dict[str, int], dict[str, int]],
+    params: dict[str, Any],
+    expected: list[str],
+) -> None:
     users, groups = assignments
     names = {**users, **groups}
     query = {key: value.format(**names) for key, value in params.items()}
@@ -164,7 +185,7 @@ def test_list_filters(club_a, assignments, params, expected):
     assert sorted(emails[a["assignee"]["id"]] for a in response.json()) == expected
 
 
-def test_delete_answers_204_then_404(club_a, ids_a):
+def test_delete_answers_204_then_404(club_a: httpx.Client, ids_a: dict[str, Any]) -> None:
     assignment_id = ids_a["role_assignments"][0]
 
     first = club_a.delete(f"/role_assignments/{assignment_id}")

@@ -3,13 +3,21 @@
 import httpx
 import pytest
 
-from kisi_emulator import DEMO_API_KEY, DEMO_GROUP_NAME, DEMO_ORGANIZATION_NAME, KisiEmulator
+from kisi_emulator import (
+    DEMO_API_KEY,
+    DEMO_GROUP_NAME,
+    DEMO_ORGANIZATION_NAME,
+    KisiEmulator,
+    RunningEmulator,
+)
 from kisi_emulator.testing import emulator_fixture, in_process_transport, kisi_headers
+
+from .conftest import Connect
 
 demo = emulator_fixture("demo", seed_demo=True)
 
 
-def test_the_fixture_factory_serves_the_demo_organization(demo):
+def test_the_fixture_factory_serves_the_demo_organization(demo: RunningEmulator) -> None:
     with httpx.Client(base_url=demo.base_url, headers=kisi_headers(DEMO_API_KEY)) as client:
         user = client.get("/user").json()
         locks = client.get("/locks").json()
@@ -28,7 +36,7 @@ def test_the_fixture_factory_serves_the_demo_organization(demo):
     assert demo.emulator.rate_limit_enabled is False
 
 
-def test_the_in_process_transport_answers_without_a_socket():
+def test_the_in_process_transport_answers_without_a_socket() -> None:
     emulator = KisiEmulator(rate_limit=False)
     emulator.seed_demo()
     transport = in_process_transport(emulator)
@@ -47,7 +55,9 @@ def test_the_in_process_transport_answers_without_a_socket():
     assert emulator.call_count() == 3
 
 
-def test_the_control_api_seeds_the_demo_organization(control, connect):
+def test_the_control_api_seeds_the_demo_organization(
+    control: httpx.Client, connect: Connect
+) -> None:
     seeded = control.post("/seed/demo").json()
 
     demo_ids = seeded["organizations"]["demo"]
@@ -56,7 +66,7 @@ def test_the_control_api_seeds_the_demo_organization(control, connect):
     assert client.get(f"/groups/{demo_ids['groups']['members_24h']}").json()["users_count"] == 1
 
 
-def test_the_system_clock_can_be_moved_forward():
+def test_the_system_clock_can_be_moved_forward() -> None:
     emulator = KisiEmulator()
     before = emulator.clock.now()
 

@@ -1,13 +1,20 @@
 """POST /locks/{id}/unlock: success, Kisi's error codes and the unlock log."""
 
+from typing import Any
+
+import httpx
 import pytest
 
+from kisi_emulator import RunningEmulator
 
-def unlock(client, lock_id):
+
+def unlock(client: httpx.Client, lock_id: int | str) -> httpx.Response:
     return client.post(f"/locks/{lock_id}/unlock")
 
 
-def test_unlock_answers_unlocked_and_is_logged(kisi, club_a, ids_a):
+def test_unlock_answers_unlocked_and_is_logged(
+    kisi: RunningEmulator, club_a: httpx.Client, ids_a: dict[str, Any]
+) -> None:
     lock_id = ids_a["locks"]["front"]
 
     response = unlock(club_a, lock_id)
@@ -26,7 +33,9 @@ def test_unlock_answers_unlocked_and_is_logged(kisi, club_a, ids_a):
     ]
 
 
-def test_unlock_accepts_the_optional_context_body(club_a, ids_a):
+def test_unlock_accepts_the_optional_context_body(
+    club_a: httpx.Client, ids_a: dict[str, Any]
+) -> None:
     context = {"context": {"location": {"latitude": 1.0, "longitude": 2.0}, "services": []}}
 
     response = club_a.post(f"/locks/{ids_a['locks']['front']}/unlock", json=context)
@@ -35,14 +44,16 @@ def test_unlock_accepts_the_optional_context_body(club_a, ids_a):
 
 
 @pytest.mark.parametrize("lock_id", ["999999", "front-door"])
-def test_an_unknown_lock_is_404_fad10e(club_a, lock_id):
+def test_an_unknown_lock_is_404_fad10e(club_a: httpx.Client, lock_id: str) -> None:
     response = unlock(club_a, lock_id)
 
     assert response.status_code == 404
     assert response.json()["code"] == "fad10e"
 
 
-def test_another_organizations_lock_is_404_fad10e(club_b, ids_a):
+def test_another_organizations_lock_is_404_fad10e(
+    club_b: httpx.Client, ids_a: dict[str, Any]
+) -> None:
     response = unlock(club_b, ids_a["locks"]["front"])
 
     assert response.status_code == 404
@@ -60,7 +71,14 @@ def test_another_organizations_lock_is_404_fad10e(club_b, ids_a):
         ({"forced_unlock_error": "f35ade"}, 403, "f35ade"),
     ],
 )
-def test_unlock_errors_carry_kisis_codes(control, club_a, ids_a, lock_state, status, code):
+def test_unlock_errors_carry_kisis_codes(
+    control: httpx.Client,
+    club_a: httpx.Client,
+    ids_a: dict[str, Any],
+    lock_state: dict[str, Any],
+    status: int,
+    code: str,
+) -> None:
     lock_id = ids_a["locks"]["front"]
     changed = control.patch(f"/organizations/{ids_a['id']}/locks/{lock_id}", json=lock_state)
 
@@ -74,7 +92,9 @@ def test_unlock_errors_carry_kisis_codes(control, club_a, ids_a, lock_state, sta
     assert [(entry["success"], entry["code"]) for entry in log] == [(False, code)]
 
 
-def test_a_lock_back_online_unlocks_again(kisi, club_a, ids_a):
+def test_a_lock_back_online_unlocks_again(
+    kisi: RunningEmulator, club_a: httpx.Client, ids_a: dict[str, Any]
+) -> None:
     lock_id = ids_a["locks"]["front"]
     kisi.emulator.set_lock_state(ids_a["id"], lock_id, online=False)
     offline = unlock(club_a, lock_id)
@@ -87,7 +107,9 @@ def test_a_lock_back_online_unlocks_again(kisi, club_a, ids_a):
     assert club_a.get(f"/locks/{lock_id}").json()["online"] is True
 
 
-def test_online_unknown_does_not_block_an_unlock(kisi, club_a, ids_a):
+def test_online_unknown_does_not_block_an_unlock(
+    kisi: RunningEmulator, club_a: httpx.Client, ids_a: dict[str, Any]
+) -> None:
     lock_id = ids_a["locks"]["front"]
     kisi.emulator.set_lock_state(ids_a["id"], lock_id, online=None)
 
@@ -95,14 +117,16 @@ def test_online_unknown_does_not_block_an_unlock(kisi, club_a, ids_a):
     assert club_a.get(f"/locks/{lock_id}").json()["online"] is None
 
 
-def test_locked_down_wins_over_offline(kisi, club_a, ids_a):
+def test_locked_down_wins_over_offline(
+    kisi: RunningEmulator, club_a: httpx.Client, ids_a: dict[str, Any]
+) -> None:
     lock_id = ids_a["locks"]["front"]
     kisi.emulator.set_lock_state(ids_a["id"], lock_id, online=False, locked_down=True)
 
     assert unlock(club_a, lock_id).json()["code"] == "fad001"
 
 
-def test_a_key_owner_with_access_disabled_is_refused_fcd8ff(club_a):
+def test_a_key_owner_with_access_disabled_is_refused_fcd8ff(club_a: httpx.Client) -> None:
     owner_id = club_a.get("/user").json()["id"]
     club_a.patch(f"/users/{owner_id}", json={"user": {"access_enabled": False}})
 
@@ -112,7 +136,9 @@ def test_a_key_owner_with_access_disabled_is_refused_fcd8ff(club_a):
     assert response.json()["code"] == "fcd8ff"
 
 
-def test_the_control_api_refuses_an_unknown_error_code(control, ids_a):
+def test_the_control_api_refuses_an_unknown_error_code(
+    control: httpx.Client, ids_a: dict[str, Any]
+) -> None:
     response = control.patch(
         f"/organizations/{ids_a['id']}/locks/{ids_a['locks']['front']}",
         json={"forced_unlock_error": "123456"},

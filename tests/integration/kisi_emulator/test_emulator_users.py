@@ -1,6 +1,12 @@
 """Users: create, find by email (exact) or query (fuzzy), update, delete."""
 
+from typing import Any
+
+import httpx
 import pytest
+
+from kisi_emulator import RunningEmulator
+from tests.fakes import FakeClock
 
 NEW_USER = {
     "email": "New.Member@Example.com",
@@ -13,7 +19,7 @@ NEW_USER = {
 }
 
 
-def test_create_user_answers_200_with_every_field(club_a, clock):
+def test_create_user_answers_200_with_every_field(club_a: httpx.Client, clock: FakeClock) -> None:
     response = club_a.post("/users", json={"user": NEW_USER})
 
     assert response.status_code == 200
@@ -27,7 +33,7 @@ def test_create_user_answers_200_with_every_field(club_a, clock):
     assert user["created_at"] == user["updated_at"] == "2025-01-06T09:00:00.000Z"
 
 
-def test_notes_and_metadata_round_trip_exactly(club_a):
+def test_notes_and_metadata_round_trip_exactly(club_a: httpx.Client) -> None:
     notes = "  Ünïcødé ✓ \t\n{json-ish: [1]} trailing space "
     created = club_a.post("/users", json={"user": {**NEW_USER, "notes": notes}}).json()
 
@@ -39,7 +45,9 @@ def test_notes_and_metadata_round_trip_exactly(club_a):
 
 
 @pytest.mark.parametrize("email", ["new.member@example.com", "NEW.MEMBER@EXAMPLE.COM"])
-def test_a_duplicate_email_is_409_whatever_its_case(club_a, email):
+def test_a_duplicate_email_is_409_whatever_its_case(
+    club_a: httpx.Client, email: str | None
+) -> None:
     club_a.post("/users", json={"user": NEW_USER})
 
     response = club_a.post("/users", json={"user": {**NEW_USER, "email": email}})
@@ -49,7 +57,9 @@ def test_a_duplicate_email_is_409_whatever_its_case(club_a, email):
     assert response.json()["error"]
 
 
-def test_the_same_email_may_exist_in_another_organization(club_a, club_b):
+def test_the_same_email_may_exist_in_another_organization(
+    club_a: httpx.Client, club_b: httpx.Client
+) -> None:
     club_a.post("/users", json={"user": NEW_USER})
 
     response = club_b.post("/users", json={"user": NEW_USER})
@@ -66,14 +76,16 @@ def test_the_same_email_may_exist_in_another_organization(club_a, club_b):
         ("text", "must be a flat object"),
     ],
 )
-def test_metadata_must_be_flat_and_at_most_50_keys(club_a, metadata, message):
+def test_metadata_must_be_flat_and_at_most_50_keys(
+    club_a: httpx.Client, metadata: object, message: str
+) -> None:
     response = club_a.post("/users", json={"user": {**NEW_USER, "metadata": metadata}})
 
     assert response.status_code == 422
     assert response.json() == {"errors": {"metadata": [message]}}
 
 
-def test_fifty_metadata_keys_are_fine(club_a):
+def test_fifty_metadata_keys_are_fine(club_a: httpx.Client) -> None:
     metadata = {f"k{n}": n for n in range(50)}
 
     response = club_a.post("/users", json={"user": {**NEW_USER, "metadata": metadata}})
@@ -84,14 +96,16 @@ def test_fifty_metadata_keys_are_fine(club_a):
 @pytest.mark.parametrize(
     "email", [None, "", "no-at-sign", "a@b", "two@@example.com", "sp ace@x.io"]
 )
-def test_an_invalid_or_missing_email_is_422(club_a, email):
+def test_an_invalid_or_missing_email_is_422(club_a: httpx.Client, email: str | None) -> None:
     response = club_a.post("/users", json={"user": {**NEW_USER, "email": email}})
 
     assert response.status_code == 422
     assert list(response.json()["errors"]) == ["email"]
 
 
-def test_email_filter_is_exact_and_case_insensitive(club_a, ids_a):
+def test_email_filter_is_exact_and_case_insensitive(
+    club_a: httpx.Client, ids_a: dict[str, Any]
+) -> None:
     exact = club_a.get("/users", params={"email": "ann.smith@EXAMPLE.com"})
     partial = club_a.get("/users", params={"email": "ann"})
 
@@ -101,7 +115,9 @@ def test_email_filter_is_exact_and_case_insensitive(club_a, ids_a):
     assert partial.headers["X-Collection-Range"] == "*/0"
 
 
-def test_query_is_fuzzy_over_email_name_and_notes(club_a, ids_a):
+def test_query_is_fuzzy_over_email_name_and_notes(
+    club_a: httpx.Client, ids_a: dict[str, Any]
+) -> None:
     """'ann' is in Ann's email and name, in joanna's email and in her notes ('likes ann')."""
     response = club_a.get("/users", params={"query": "ann"})
 
@@ -111,19 +127,19 @@ def test_query_is_fuzzy_over_email_name_and_notes(club_a, ids_a):
     }
 
 
-def test_query_matches_text_only_in_notes(club_a, ids_a):
+def test_query_matches_text_only_in_notes(club_a: httpx.Client, ids_a: dict[str, Any]) -> None:
     response = club_a.get("/users", params={"query": "LIKES"})
 
     assert [user["id"] for user in response.json()] == [ids_a["users"]["joanna"]]
 
 
-def test_users_include_the_key_owner(club_a):
+def test_users_include_the_key_owner(club_a: httpx.Client) -> None:
     emails = {user["email"] for user in club_a.get("/users").json()}
 
     assert "owner@club-a.example" in emails
 
 
-def test_ids_filter(club_a, ids_a):
+def test_ids_filter(club_a: httpx.Client, ids_a: dict[str, Any]) -> None:
     wanted = ids_a["users"]["ann"], ids_a["users"]["joanna"]
 
     response = club_a.get("/users", params={"ids": f"{wanted[0]},{wanted[1]},999999"})
@@ -131,7 +147,9 @@ def test_ids_filter(club_a, ids_a):
     assert sorted(user["id"] for user in response.json()) == sorted(wanted)
 
 
-def test_patch_changes_the_given_fields_and_updated_at(club_a, ids_a, clock):
+def test_patch_changes_the_given_fields_and_updated_at(
+    club_a: httpx.Client, ids_a: dict[str, Any], clock: FakeClock
+) -> None:
     user_id = ids_a["users"]["ann"]
     before = club_a.get(f"/users/{user_id}").json()
     clock.advance(60)
@@ -151,7 +169,9 @@ def test_patch_changes_the_given_fields_and_updated_at(club_a, ids_a, clock):
     assert after["updated_at"] == "2025-01-06T09:01:00.000Z"
 
 
-def test_patch_validates_and_ignores_fields_it_does_not_permit(club_a, ids_a):
+def test_patch_validates_and_ignores_fields_it_does_not_permit(
+    club_a: httpx.Client, ids_a: dict[str, Any]
+) -> None:
     user_id = ids_a["users"]["ann"]
 
     invalid = club_a.patch(f"/users/{user_id}", json={"user": {"access_enabled": "no"}})
@@ -163,7 +183,9 @@ def test_patch_validates_and_ignores_fields_it_does_not_permit(club_a, ids_a):
     assert club_a.get(f"/users/{user_id}").json()["email"] == "Ann.Smith@example.com"
 
 
-def test_delete_removes_the_user_and_their_role_assignments(club_a, ids_a):
+def test_delete_removes_the_user_and_their_role_assignments(
+    club_a: httpx.Client, ids_a: dict[str, Any]
+) -> None:
     user_id = ids_a["users"]["ann"]
 
     response = club_a.delete(f"/users/{user_id}")
@@ -174,7 +196,7 @@ def test_delete_removes_the_user_and_their_role_assignments(club_a, ids_a):
     assert club_a.delete(f"/users/{user_id}").status_code == 404
 
 
-def test_a_key_owner_cannot_be_deleted(club_a):
+def test_a_key_owner_cannot_be_deleted(club_a: httpx.Client) -> None:
     owner_id = club_a.get("/user").json()["id"]
 
     response = club_a.delete(f"/users/{owner_id}")
@@ -184,14 +206,16 @@ def test_a_key_owner_cannot_be_deleted(club_a):
 
 
 @pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
-def test_an_unknown_user_is_404(club_a, method):
+def test_an_unknown_user_is_404(club_a: httpx.Client, method: str) -> None:
     response = club_a.request(method, "/users/999999", json={"user": {"name": "x"}})
 
     assert response.status_code == 404
     assert response.json()["code"] == "000404"
 
 
-def test_send_emails_decides_whether_kisi_emails_the_user(kisi, club_a, ids_a):
+def test_send_emails_decides_whether_kisi_emails_the_user(
+    kisi: RunningEmulator, club_a: httpx.Client, ids_a: dict[str, Any]
+) -> None:
     club_a.post("/users", json={"user": {**NEW_USER, "send_emails": True}})
     club_a.post("/users", json={"user": {**NEW_USER, "email": "quiet@example.com"}})
 

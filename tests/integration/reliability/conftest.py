@@ -2,7 +2,7 @@
 every test, that no secret was shown.
 
 The worker paces itself below Kisi's 5 requests/s and waits out 429s and 5xx backoffs through its
-pacer, with real sleeps. Here the pacer runs on a virtual clock that its sleeps move forward, so
+pacer, with real sleeps. Here the pacer runs on the tests' clock, which its sleeps move forward, so
 the suite exercises the same pacing and retry decisions without waiting for them; and the worker's
 client times out after a fraction of a second, so the emulator's held responses (timeout faults)
 cost little wall time.
@@ -21,41 +21,22 @@ from kisi_client import KisiClient
 from kisi_client.pacing import PacerRegistry
 from kisi_emulator.server import RunningEmulator
 from local_runtime.in_process import HttpResult, InProcessStack
+from tests.fakes import FakeClock
 from tests.integration.conftest import FAKE_AWS_ENVIRONMENT, LogCapture
 from tests.integration.harness import API_KEY, Club, make_club, restored_environment
 
 WORKER_READ_TIMEOUT_SECONDS = 1.0
 
 
-class VirtualClock:
-    """Monotonic seconds that only `sleep` moves."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-        self.slept += seconds
-
-
-@pytest.fixture
-def virtual_clock() -> VirtualClock:
-    return VirtualClock()
-
-
 UnpacedKisiClient = Callable[[Tenant, str], KisiClient]
 
 
 @pytest.fixture
-def unpaced_worker(kisi: RunningEmulator, virtual_clock: VirtualClock) -> UnpacedKisiClient:
-    """The worker's Kisi client as built in production, but paced on `virtual_clock` and with a
+def unpaced_worker(kisi: RunningEmulator, clock: FakeClock) -> UnpacedKisiClient:
+    """The worker's Kisi client as built in production, but paced on `clock` and with a
     short read timeout: pass it to `make_club(worker_kisi_client=...)` (the clock's `slept` is the
     pacing and backoff skipped)."""
-    pacers = PacerRegistry(clock=virtual_clock, sleep=virtual_clock.sleep)
+    pacers = PacerRegistry(clock=clock.monotonic, sleep=clock.sleep)
 
     def worker_kisi_client(tenant: Tenant, api_key: str) -> KisiClient:
         built = kisi_gateway.worker_kisi_client(tenant, api_key, kisi.base_url, None)

@@ -45,9 +45,7 @@ class RecordLostOnce(MemberStore):
                 {"Error": {"Code": "InternalServerError", "Message": "record lost"}},
                 "TransactWriteItems",
             )
-        super().add_kisi_state_to(
-            transaction, member, state, converged_version=converged_version
-        )
+        super().add_kisi_state_to(transaction, member, state, converged_version=converged_version)
 
 
 @pytest.mark.parametrize("before_loss", ["cancel", "nothing"])

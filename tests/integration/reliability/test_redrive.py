@@ -4,13 +4,17 @@ is redriven with the documented procedure (scripts/redrive-dlq, docs/operations.
 import hashlib
 import json
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 import pytest
 
 from scripts import redrive_dlq
 from tests.integration.harness import T0, UNMANAGED_EMAIL, Club
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs.client import SQSClient
+    from mypy_boto3_sqs.type_defs import MessageTypeDef
 
 ADA, BO, CY = "ada@example.com", "bo@example.com", "cy@example.com"
 DLQ = "CommandDeadLetterQueue"
@@ -42,7 +46,7 @@ def peek_commands(club: Club) -> list[dict[str, str]]:
         VisibilityTimeout=0,
         MessageSystemAttributeNames=["MessageGroupId", "MessageDeduplicationId"],
     ).get("Messages", [])
-    return [{"body": m["Body"], **m["Attributes"]} for m in messages]
+    return [{"body": m["Body"], **dict[str, str](m["Attributes"].items())} for m in messages]
 
 
 def test_dead_lettered_commands_converge_after_the_redrive(
@@ -101,7 +105,7 @@ def test_a_redrive_can_be_limited_and_resumed(club: Club) -> None:
 class DeleteFails:
     """An SQS client whose batch deletes fail: the redrive stops between a send and its delete."""
 
-    def __init__(self, sqs: Any) -> None:
+    def __init__(self, sqs: "SQSClient") -> None:
         self._sqs = sqs
 
     def __getattr__(self, name: str) -> Any:
@@ -115,11 +119,11 @@ def test_a_redrive_interrupted_after_sending_does_not_enqueue_twice(club: Club) 
     dead_letter_during_an_outage(club)
     club.kisi.emulator.clear_faults()
     urls = club.stack.resources.queue_urls
+    # DeleteFails hands every other call to the real client: an SQSClient but for one method.
+    failing_deletes = cast("SQSClient", DeleteFails(club.stack.sqs))
 
     with pytest.raises(ConnectionError):
-        redrive_dlq.redrive(
-            DeleteFails(club.stack.sqs), urls[DLQ], urls["CommandQueue"], visibility_seconds=0
-        )
+        redrive_dlq.redrive(failing_deletes, urls[DLQ], urls["CommandQueue"], visibility_seconds=0)
     assert club.stack.queue_depth() == club.stack.queue_depth(DLQ) == 3
     redrive_dlq.redrive(club.stack.sqs, urls[DLQ], urls["CommandQueue"], wait_seconds=0)
 
@@ -130,9 +134,9 @@ def test_a_redrive_interrupted_after_sending_does_not_enqueue_twice(club: Club) 
 
 
 def test_the_redrive_deduplication_id_is_fresh_and_stable() -> None:
-    message: Any = {"MessageId": "dlq-message-1", "Body": '{"kind": "converge_member"}'}
+    message: MessageTypeDef = {"MessageId": "dlq-message-1", "Body": '{"kind": "converge_member"}'}
     first = redrive_dlq.redrive_deduplication_id(message)
-    assert first == redrive_dlq.redrive_deduplication_id(dict(message))
+    assert first == redrive_dlq.redrive_deduplication_id(message.copy())
     assert first != redrive_dlq.redrive_deduplication_id({**message, "MessageId": "other"})
 
 

@@ -34,8 +34,8 @@ def kisi_by_hand(club: Club) -> KisiClient:
     return KisiClient(API_KEY, base_url=club.kisi.base_url)
 
 
-def grant(club: Club, member_id: str, email: str, **kwargs: object) -> None:
-    club.membership(member_id, email, "active", T0, **kwargs)  # type: ignore[arg-type]
+def grant(club: Club, member_id: str, email: str) -> None:
+    club.membership(member_id, email, "active", T0)
     club.converge()
     assert email in club.group_emails()
 

@@ -23,24 +23,24 @@ from access_core.ingest.platforms.base import (
 from access_core.ingest.platforms.canonical import EVENT_MODELS
 
 
-def test_registry_holds_the_three_platforms_under_their_names():
+def test_registry_holds_the_three_platforms_under_their_names() -> None:
     assert set(ADAPTERS) == {"canonical", "pushpress", "playbypoint"}
     for name, adapter in ADAPTERS.items():
         assert adapter.name == name
         assert get_adapter(name) is adapter
 
 
-def test_unknown_platform_has_no_adapter():
+def test_unknown_platform_has_no_adapter() -> None:
     assert get_adapter("mindbody") is None
     assert get_adapter("PushPress") is None
 
 
-def test_registry_cannot_be_changed_at_run_time():
+def test_registry_cannot_be_changed_at_run_time() -> None:
     with pytest.raises(TypeError):
-        ADAPTERS["evil"] = ADAPTERS["canonical"]  # type: ignore[index]
+        ADAPTERS["evil"] = ADAPTERS["canonical"]  # type: ignore[index]  # read-only: the point
 
 
-def test_canonical_adapter_knows_every_canonical_event_type():
+def test_canonical_adapter_knows_every_canonical_event_type() -> None:
     assert set(EVENT_MODELS) == CANONICAL_EVENT_TYPES
     for event_type, model in EVENT_MODELS.items():
         assert model.model_fields["type"].default == event_type
@@ -61,7 +61,7 @@ def test_canonical_adapter_knows_every_canonical_event_type():
     ],
     ids=["iso-z", "iso-offset", "iso-space-fraction", "epoch", "epoch-float", "epoch-millis"],
 )
-def test_times_are_read_from_iso_or_epoch_into_utc(value, expected):
+def test_times_are_read_from_iso_or_epoch_into_utc(value: str | float, expected: datetime) -> None:
     parsed = parse_instant(value)
     assert parsed == expected
     assert parsed.utcoffset() is not None
@@ -89,7 +89,7 @@ def test_times_are_read_from_iso_or_epoch_into_utc(value, expected):
         (10**30, "between 2000-01-01 and 2100-01-01"),
     ],
 )
-def test_unusable_times_are_rejected_with_a_reason(value, message):
+def test_unusable_times_are_rejected_with_a_reason(value: object, message: str) -> None:
     with pytest.raises(PydanticCustomError) as caught:
         parse_instant(value)
     assert message in caught.value.message()
@@ -98,19 +98,19 @@ def test_unusable_times_are_rejected_with_a_reason(value, message):
 # --- derived event ids ------------------------------------------------------------------------
 
 
-def test_derived_event_id_ignores_key_order_and_formatting():
+def test_derived_event_id_ignores_key_order_and_formatting() -> None:
     first = {"event": "customer.deleted", "created": 1746057605, "data": {"id": "usr_1"}}
     second = {"data": {"id": "usr_1"}, "created": 1746057605, "event": "customer.deleted"}
     assert derive_event_id(first) == derive_event_id(second)
 
 
-def test_derived_event_id_changes_with_the_content():
+def test_derived_event_id_changes_with_the_content() -> None:
     body = {"event": "customer.deleted", "created": 1746057605, "data": {"id": "usr_1"}}
     other = {"event": "customer.deleted", "created": 1746057606, "data": {"id": "usr_1"}}
     assert derive_event_id(body) != derive_event_id(other)
 
 
-def test_derived_event_id_is_a_valid_canonical_id():
+def test_derived_event_id_is_a_valid_canonical_id() -> None:
     event_id = derive_event_id({"text": "caf\u00e9 \ud800 lone surrogate"})
     assert re.fullmatch(r"sha256:[0-9a-f]{64}", event_id)
     assert len(event_id) <= MAX_ID_LENGTH
@@ -128,7 +128,7 @@ class _Booking(PlatformModel):
     court: str
 
 
-def test_field_errors_are_dotted_paths_into_the_payload():
+def test_field_errors_are_dotted_paths_into_the_payload() -> None:
     with pytest.raises(PayloadInvalid) as caught:
         validate_as(_Booking, {"players": [{"id": "p1"}, {"id": "has space"}, {}]}, at="data")
     assert caught.value.errors == [
@@ -138,13 +138,13 @@ def test_field_errors_are_dotted_paths_into_the_payload():
     ]
 
 
-def test_a_body_that_is_not_an_object_is_named_as_the_body():
+def test_a_body_that_is_not_an_object_is_named_as_the_body() -> None:
     with pytest.raises(PayloadInvalid) as caught:
         validate_as(_Booking, ["not", "an", "object"])
     assert caught.value.errors == [FieldError("$", "must be a JSON object")]
 
 
-def test_field_errors_can_rename_top_level_fields():
+def test_field_errors_can_rename_top_level_fields() -> None:
     class Event(BaseModel):
         member_id: PlatformRef
 
@@ -154,7 +154,7 @@ def test_field_errors_can_rename_top_level_fields():
     assert [error.field for error in errors] == ["data.customerId"]
 
 
-def test_payload_invalid_lists_each_field_once_in_its_message():
+def test_payload_invalid_lists_each_field_once_in_its_message() -> None:
     error = PayloadInvalid(
         [FieldError("data.email", "missing"), FieldError("data.email", "missing")]
     )
@@ -162,7 +162,7 @@ def test_payload_invalid_lists_each_field_once_in_its_message():
     assert "data.email: missing" in str(error)
 
 
-def test_integer_ids_become_text_and_booleans_do_not():
+def test_integer_ids_become_text_and_booleans_do_not() -> None:
     assert validate_as(_Player, {"id": 88231}).id == "88231"
     with pytest.raises(PayloadInvalid):
         validate_as(_Player, {"id": True})
@@ -171,12 +171,12 @@ def test_integer_ids_become_text_and_booleans_do_not():
 # --- status tables ----------------------------------------------------------------------------
 
 
-def test_status_lookup_ignores_case_and_surrounding_spaces():
+def test_status_lookup_ignores_case_and_surrounding_spaces() -> None:
     lookup = lookup_in({"active": MembershipStatus.ACTIVE}, "status")
     assert lookup("  ACTIVE ") is MembershipStatus.ACTIVE
 
 
-def test_status_lookup_rejects_unknown_statuses_naming_the_expected_ones():
+def test_status_lookup_rejects_unknown_statuses_naming_the_expected_ones() -> None:
     lookup = lookup_in(
         {"active": MembershipStatus.ACTIVE, "paused": MembershipStatus.PAUSED}, "status"
     )
@@ -187,7 +187,7 @@ def test_status_lookup_rejects_unknown_statuses_naming_the_expected_ones():
         lookup(1)
 
 
-def test_display_names_join_the_parts_and_fit_the_canonical_limit():
+def test_display_names_join_the_parts_and_fit_the_canonical_limit() -> None:
     assert display_name(" Maya ", None, "Okafor") == "Maya Okafor"
     assert display_name(None, "  ") == ""
     assert len(display_name("x" * 150, "y" * 150)) == MAX_NAME_LENGTH

@@ -2,14 +2,26 @@
 
 import copy
 import json
+from collections.abc import Collection, Iterator
+from typing import Any
 
 import pytest
-from adapter_samples import load, valid_samples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from access_core.ingest.platforms import ADAPTERS, PayloadInvalid, Translation
+from access_core.ingest.platforms import (
+    ADAPTERS,
+    FieldError,
+    PayloadInvalid,
+    PlatformAdapter,
+    Translation,
+)
 from access_core.ingest.platforms.base import derive_event_id
+
+from .adapter_samples import load, valid_samples
+
+Location = tuple[str | int, ...]  # keys and indexes into a JSON value
+Sample = tuple[str, Any]  # (platform, a JSON body)
 
 # Keys the adapters read, so that random objects reach past the envelope checks.
 KNOWN_KEYS = [
@@ -38,7 +50,7 @@ scalars = (
     )
     | st.sampled_from(["\ud800", "a\udfff@example.com", "Ma\ud83dya"])  # unpaired surrogates
 )
-json_values = st.recursive(
+json_values: st.SearchStrategy[Any] = st.recursive(
     scalars,
     lambda children: (
         st.lists(children, max_size=4)
@@ -46,10 +58,10 @@ json_values = st.recursive(
     ),
     max_leaves=25,
 )
-SAMPLES = [(platform, load(platform, name)) for platform, name in valid_samples()]
+SAMPLES: list[Sample] = [(platform, load(platform, name)) for platform, name in valid_samples()]
 
 
-def paths_in(value, prefix=()):
+def paths_in(value: object, prefix: Location = ()) -> Iterator[Location]:
     """Every location inside a JSON value, as key/index tuples."""
     yield prefix
     if isinstance(value, dict):
@@ -72,14 +84,14 @@ SAMPLES_WITH_TIMES = [
 
 
 @st.composite
-def mutated_samples(draw, keys=None):
+def mutated_samples(draw: st.DrawFn, keys: Collection[str] | None = None) -> Sample:
     """A valid sample with one location (under one of `keys`, if given) damaged."""
     platform, sample = draw(st.sampled_from(SAMPLES_WITH_TIMES if keys else SAMPLES))
     body = copy.deepcopy(sample)
     paths = [path for path in paths_in(body) if path and (keys is None or path[-1] in keys)]
     read_by_adapters = [path for path in paths if path[-1] in KNOWN_KEYS]
     path = draw(st.sampled_from(read_by_adapters) | st.sampled_from(paths))
-    parent = body
+    parent: Any = body
     for step in path[:-1]:
         parent = parent[step]
     action = draw(st.sampled_from(["replace", "replace", "delete", "unpaired surrogate"]))
@@ -92,7 +104,8 @@ def mutated_samples(draw, keys=None):
     return platform, body
 
 
-def assert_translation_or_payload_invalid(adapter, payload):
+def assert_translation_or_payload_invalid(adapter: PlatformAdapter, payload: object) -> None:
+    errors: list[FieldError] | None
     try:
         translation = adapter.translate(payload)
     except PayloadInvalid as invalid:
@@ -119,26 +132,26 @@ def assert_translation_or_payload_invalid(adapter, payload):
 @pytest.mark.parametrize("platform", sorted(ADAPTERS))
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(payload=json_values)
-def test_any_json_value_translates_or_is_payload_invalid(platform, payload):
+def test_any_json_value_translates_or_is_payload_invalid(platform: str, payload: object) -> None:
     assert_translation_or_payload_invalid(ADAPTERS[platform], payload)
 
 
 @settings(max_examples=400, deadline=None)
 @given(sample=mutated_samples())
-def test_any_damage_to_a_sample_translates_or_is_payload_invalid(sample):
+def test_any_damage_to_a_sample_translates_or_is_payload_invalid(sample: Sample) -> None:
     platform, body = sample
     assert_translation_or_payload_invalid(ADAPTERS[platform], body)
 
 
 @settings(max_examples=300, deadline=None)
 @given(sample=mutated_samples(keys=TIME_KEYS))
-def test_any_time_in_a_sample_translates_or_is_payload_invalid(sample):
+def test_any_time_in_a_sample_translates_or_is_payload_invalid(sample: Sample) -> None:
     platform, body = sample
     assert_translation_or_payload_invalid(ADAPTERS[platform], body)
 
 
 @given(payload=json_values)
-def test_derived_event_id_is_stable_across_serialisation(payload):
+def test_derived_event_id_is_stable_across_serialisation(payload: object) -> None:
     # NaN never equals itself, but serialises identically: the id is still stable.
     reparsed = json.loads(json.dumps(payload))
     assert derive_event_id(reparsed) == derive_event_id(payload)
@@ -146,12 +159,12 @@ def test_derived_event_id_is_stable_across_serialisation(payload):
 
 
 @given(payload=st.dictionaries(st.text(max_size=8), json_values, max_size=6))
-def test_derived_event_id_ignores_key_order(payload):
+def test_derived_event_id_ignores_key_order(payload: dict[str, object]) -> None:
     reversed_order = dict(reversed(list(payload.items())))
     assert derive_event_id(reversed_order) == derive_event_id(payload)
 
 
 @pytest.mark.parametrize(("platform", "sample"), SAMPLES, ids=[p for p, _ in SAMPLES])
-def test_same_sample_body_same_translation(platform, sample):
+def test_same_sample_body_same_translation(platform: str, sample: object) -> None:
     adapter = ADAPTERS[platform]
     assert adapter.translate(copy.deepcopy(sample)) == adapter.translate(copy.deepcopy(sample))

@@ -1,20 +1,17 @@
-"""Fixtures for the Kisi client tests; the doubles live in kisi_fakes.py."""
+"""Fixtures for the Kisi client tests; the doubles live in kisi_fakes.py, the clock (the `clock`
+fixture, tests/conftest.py) in tests/fakes.py."""
 
 import pytest
 
 from kisi_client import KisiClient, PacerRegistry
+from tests.fakes import FakeClock
 
-from .kisi_fakes import FakeClock, FakeKisi
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+from .kisi_fakes import FakeKisi
 
 
 @pytest.fixture
 def pacers(clock: FakeClock) -> PacerRegistry:
-    return PacerRegistry(clock=clock, sleep=clock.sleep)
+    return PacerRegistry(clock=clock.monotonic, sleep=clock.sleep)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Test doubles for the Kisi client: a scripted Kisi behind httpx.MockTransport, a fake clock."""
+"""Test doubles for the Kisi client: a scripted Kisi behind httpx.MockTransport, on the tests'
+one clock (tests/fakes.py)."""
 
 import json
 from collections.abc import Callable, Sequence
@@ -7,26 +8,12 @@ from typing import Any
 import httpx
 
 from kisi_client import KisiClient, PacerRegistry, RetryPolicy
+from tests.fakes import FakeClock
 
 API_KEY = "kisi-test-key-7f3a9c1e5b2d4f60"
 BASE_URL = "https://kisi.test"
 
 Answer = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
-
-
-class FakeClock:
-    """Monotonic time that only moves when something sleeps on it."""
-
-    def __init__(self) -> None:
-        self.now = 1_000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def kisi_json(status: int, body: Any = None, **headers: str) -> httpx.Response:
@@ -71,7 +58,7 @@ class FakeKisi:
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
-        self.request_times.append(self.clock.now)
+        self.request_times.append(self.clock.monotonic())
         answers = self._routes.get((request.method, request.url.path))
         if not answers:
             return kisi_error(404, "000404", "The endpoint does not exist.")

@@ -14,8 +14,9 @@ from kisi_client import (
     KisiUnavailable,
     UnlockFailureReason,
 )
+from tests.fakes import FakeClock
 
-from .kisi_fakes import FakeClock, FakeKisi, kisi_error, kisi_json
+from .kisi_fakes import FakeKisi, kisi_error, kisi_json
 
 ORGANIZATION = {"id": 3, "name": "Club", "domain": "club"}
 

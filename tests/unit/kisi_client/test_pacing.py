@@ -3,24 +3,25 @@
 import pytest
 
 from kisi_client import Pacer, PacerRegistry, pacer_key_for_api_key
+from tests.fakes import FakeClock
 
-from .kisi_fakes import API_KEY, FakeClock, FakeKisi, kisi_json
+from .kisi_fakes import API_KEY, FakeKisi, kisi_json
 
 LOCK = {"id": 7, "name": "Front door"}
 
 
 def pacer_on(clock: FakeClock, requests_per_second: float, burst: int = 1) -> Pacer:
-    return Pacer(requests_per_second, burst=burst, clock=clock, sleep=clock.sleep)
+    return Pacer(requests_per_second, burst=burst, clock=clock.monotonic, sleep=clock.sleep)
 
 
 def test_requests_in_a_row_are_spaced_by_the_interval(clock: FakeClock) -> None:
     pacer = pacer_on(clock, 5.0)
-    start = clock.now
+    start = clock.monotonic()
 
     granted_at = []
     for _ in range(4):
         pacer.acquire()
-        granted_at.append(clock.now - start)
+        granted_at.append(clock.monotonic() - start)
 
     assert granted_at == pytest.approx([0.0, 0.2, 0.4, 0.6])
 
@@ -28,7 +29,7 @@ def test_requests_in_a_row_are_spaced_by_the_interval(clock: FakeClock) -> None:
 def test_an_idle_pacer_does_not_wait(clock: FakeClock) -> None:
     pacer = pacer_on(clock, 4.0)
     pacer.acquire()
-    clock.now += 10
+    clock.advance(10)
 
     assert pacer.acquire() == 0.0
     assert clock.sleeps == []
@@ -37,7 +38,7 @@ def test_an_idle_pacer_does_not_wait(clock: FakeClock) -> None:
 def test_a_request_waits_only_for_the_rest_of_the_interval(clock: FakeClock) -> None:
     pacer = pacer_on(clock, 4.0)
     pacer.acquire()
-    clock.now += 0.1
+    clock.advance(0.1)
 
     assert pacer.acquire() == pytest.approx(0.15)
 

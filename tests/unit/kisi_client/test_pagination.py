@@ -12,11 +12,13 @@ from kisi_client import (
     CollectionRange,
     KisiPaginationLimitExceeded,
     PacerRegistry,
+    RoleAssignment,
     parse_collection_range,
 )
 from kisi_client.pagination import next_page_offset
+from tests.fakes import FakeClock
 
-from .kisi_fakes import FakeClock, FakeKisi
+from .kisi_fakes import FakeKisi
 
 
 def assignments(count: int, group_id: int = 9) -> list[dict[str, object]]:
@@ -129,7 +131,7 @@ def test_a_collection_beyond_the_offset_cap_is_refused_before_any_item(kisi: Fak
             200, json=assignments(250), headers={"X-Collection-Range": f"0-249/{too_many}"}
         ),
     )
-    listed = []
+    listed: list[RoleAssignment] = []
 
     with pytest.raises(KisiPaginationLimitExceeded, match="20000"):
         listed.extend(kisi.client().iter_group_assignments(9))
@@ -222,7 +224,7 @@ def test_page_walk_reads_every_item_once_in_the_fewest_pages(
 @given(total=st.integers(min_value=0, max_value=600), with_header=st.booleans())
 def test_the_client_lists_any_collection_exactly(total: int, with_header: bool) -> None:
     clock = FakeClock()
-    kisi = FakeKisi(clock, PacerRegistry(clock=clock, sleep=clock.sleep))
+    kisi = FakeKisi(clock, PacerRegistry(clock=clock.monotonic, sleep=clock.sleep))
     kisi.collection("/locks", [{"id": n} for n in range(total)], range_header=with_header)
 
     listed = [lock.id for lock in kisi.client().iter_locks()]

@@ -1,5 +1,7 @@
 """Retries: which failures, which methods, how long (read from the fake clock's sleeps)."""
 
+from collections.abc import Callable
+
 import httpx
 import pytest
 from hypothesis import given, settings
@@ -12,8 +14,9 @@ from kisi_client import (
     PacerRegistry,
     RetryPolicy,
 )
+from tests.fakes import FakeClock
 
-from .kisi_fakes import FakeClock, FakeKisi, kisi_error, kisi_json
+from .kisi_fakes import FakeKisi, kisi_error, kisi_json
 
 LOCK = {"id": 7, "name": "Front door"}
 RATE_LIMITED = kisi_error(429, "000429", "Too many requests")
@@ -183,10 +186,14 @@ failures = st.sampled_from(
     succeed_at_end=st.booleans(),
 )
 def test_retries_never_exceed_the_attempt_and_wait_bounds(
-    script, max_attempts, max_total_wait, jitter, succeed_at_end
+    script: list[Callable[[], httpx.Response | Exception]],
+    max_attempts: int,
+    max_total_wait: float,
+    jitter: float,
+    succeed_at_end: bool,
 ) -> None:
     clock = FakeClock()
-    kisi = FakeKisi(clock, PacerRegistry(clock=clock, sleep=clock.sleep))
+    kisi = FakeKisi(clock, PacerRegistry(clock=clock.monotonic, sleep=clock.sleep))
     answers = [make() for make in script]
     if succeed_at_end:
         answers.append(kisi_json(200, LOCK))

@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from pathlib import Path
 
 import jwt
@@ -49,7 +50,9 @@ def test_the_key_is_kept_so_tokens_outlive_the_process(tmp_path: Path) -> None:
     ],
     ids=["missing", "garbage", "expired", "wrong-audience", "wrong-key"],
 )
-def test_the_authorizer_refuses_what_api_gateway_refuses(issuer: LocalIssuer, make_header) -> None:
+def test_the_authorizer_refuses_what_api_gateway_refuses(
+    issuer: LocalIssuer, make_header: Callable[[LocalIssuer], str]
+) -> None:
     with pytest.raises(InvalidToken):
         issuer.verify(make_header(issuer), [LOCAL_AUDIENCE])
 

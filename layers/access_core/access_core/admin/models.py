@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from access_core.domain.errors import FieldProblem
 from access_core.domain.events import MembershipStatus, PlatformId
@@ -25,7 +25,8 @@ from access_core.domain.model import (
 from access_core.membership.policy import AccessReason
 
 Platform = Literal["pushpress", "playbypoint", "canonical"]
-KisiId = Annotated[int, Field(gt=0, le=2**53, description="A Kisi object id")]
+# Strict: a JSON integer only ("6", 6.0 and true are refused, not read as 6).
+KisiId = Annotated[StrictInt, Field(gt=0, le=2**53, description="A Kisi object id")]
 MAX_PLANS_PER_REQUEST = 50
 MAX_LOCK_IDS_PER_REQUEST = 1000
 

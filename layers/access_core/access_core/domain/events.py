@@ -7,11 +7,21 @@ than what is stored, which makes duplicate and out-of-order webhooks harmless.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 # Deliberately simple: one "@", a dot in the domain, no spaces. Kisi keys users by email, so the
 # address is normalised to lower case for every comparison.
@@ -41,6 +51,23 @@ class MembershipStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+# The statuses that can grant membership access (membership/policy.py decides the rest: plan,
+# dates, email). Every other status revokes.
+ACCESS_GRANTING_STATUSES: frozenset[MembershipStatus] = frozenset(
+    {MembershipStatus.ACTIVE, MembershipStatus.PENDING_CANCEL}
+)
+# Of one member's memberships, which decides access when a platform lists several: the closest
+# to access first.
+MEMBERSHIP_STATUS_PREFERENCE: tuple[MembershipStatus, ...] = (
+    MembershipStatus.ACTIVE,
+    MembershipStatus.PENDING_CANCEL,
+    MembershipStatus.PENDING_ACTIVE,
+    MembershipStatus.PAUSED,
+    MembershipStatus.EXPIRED,
+    MembershipStatus.CANCELLED,
+)
+
+
 class ReservationStatus(StrEnum):
     CONFIRMED = "confirmed"
     CANCELLED = "cancelled"
@@ -51,6 +78,17 @@ class _Event(BaseModel):
 
     event_id: PlatformId
     updated_at: AwareDatetime = Field(description="The platform's own modification time")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_text(cls, value: object) -> object:
+        """JSON escapes can carry unpaired surrogates, which no store or log can encode."""
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise PydanticCustomError("unicode_text", "must be valid Unicode text") from None
+        return value
 
 
 class MembershipUpserted(_Event):
@@ -133,6 +171,21 @@ CANONICAL_EVENT_TYPES: frozenset[str] = frozenset(
         "reservation.cancelled",
     }
 )
+
+
+def preferred_membership(
+    candidates: Iterable[MembershipUpserted], access_plan_ids: Collection[str] | None = None
+) -> MembershipUpserted | None:
+    """Of one member's memberships (a platform lists one per subscription: a membership and an
+    add-on, an old cancelled one and a new one), the one that decides the member's access: on a
+    plan of `access_plan_ids` first (when given), then by MEMBERSHIP_STATUS_PREFERENCE; the first
+    listed on a tie. None for no candidates."""
+
+    def rank(event: MembershipUpserted) -> tuple[int, int]:
+        on_access_plan = access_plan_ids is None or event.plan_id in access_plan_ids
+        return (0 if on_access_plan else 1, MEMBERSHIP_STATUS_PREFERENCE.index(event.status))
+
+    return min(candidates, key=rank, default=None)
 
 
 def utc_iso(moment: datetime) -> str:

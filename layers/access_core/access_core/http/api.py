@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -28,7 +28,8 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.types import EventHandlerInstance
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from access_core.domain.caller import Caller, claims_of
 from access_core.domain.errors import DomainError
@@ -37,6 +38,20 @@ from access_core.http.events import api_response
 from access_core.http.responses import error_response
 
 MAX_BODY_BYTES = 64 * 1024
+MAX_KISI_ID = 2**53
+_DECIMAL_DIGITS = re.compile(r"[1-9][0-9]{0,15}")
+
+
+def _decimal_id(value: object) -> object:
+    """A Kisi id in a path or query: decimal digits only, as Kisi writes them. Pydantic's lax int
+    would read "6.0", "06", "+6" and "6_0" (as 60) too, opening another door than the one named."""
+    if isinstance(value, str) and not _DECIMAL_DIGITS.fullmatch(value):
+        raise PydanticCustomError("int_parsing", "must be a Kisi id: decimal digits, no sign")
+    return value
+
+
+# The type of a Kisi id path or query parameter (with Path(...) or Query(...) metadata).
+KisiIdParameter = Annotated[int, BeforeValidator(_decimal_id)]
 BODY_STATUSES = frozenset({400, 413, 415})
 BODY_ERROR_DESCRIPTIONS: Mapping[int, str] = {
     400: "The body is not valid JSON",

@@ -1,28 +1,111 @@
 """Tenant secrets in SSM Parameter Store (SecureString), cached across warm invocations.
 
-Parameter names: `{prefix}/tenants/{tenant_id}/kisi-api-key` and `.../webhook-secret`. Values are
-never logged, returned, or put in an exception message.
+Parameter names, under `{prefix}/tenants/{tenant_id}/`:
+
+| name | what |
+| --- | --- |
+| `kisi-api-key` | the tenant's Kisi API key (plain text) |
+| `webhook-secret` | the bridge's own webhook signing secrets (the `canonical` set) |
+| `pushpress-webhook-secret` | the PushPress webhook `signingSecret`s the admin pasted |
+| `playbypoint-webhook-secret` | the Playbypoint webhook bearer tokens |
+
+Every webhook secret name ends in `webhook-secret`, so an IAM policy can grant the webhook
+function exactly those (`.../tenants/*/*webhook-secret`) and not the Kisi keys. A webhook
+secret set is a JSON document, `{"format": "webhook-secrets", "version": 1, "secrets":
+[{"value", "added_at", "valid_until"}]}`, newest first (domain/secrets.py has the rotation
+rules); a plain string, as written before rotation overlaps existed or by hand
+(docs/deploy.md), is read as one current secret. Values are never logged, returned, or put in
+an exception message.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
+import re
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.parameters import SSMProvider
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
+from access_core.domain.events import utc_iso
+from access_core.domain.secrets import (
+    DEFAULT_ROTATION_OVERLAP,
+    StoredSecret,
+    WebhookSecretStatus,
+    secret_status,
+    usable,
+    with_new_secret,
+    without_previous,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm.client import SSMClient
 
 DEFAULT_SECRET_MAX_AGE_SECONDS = 300
 # A webhook signed with a secret the cache does not know yet makes the store read SSM again, but
-# not more often than this per tenant: bad signatures must not turn into SSM traffic.
+# not more often than this per tenant and secret set: bad signatures must not turn into SSM
+# traffic.
 WEBHOOK_SECRET_REFRESH_SECONDS = 10.0
 KISI_API_KEY = "kisi-api-key"
 WEBHOOK_SECRET = "webhook-secret"
+CANONICAL_SECRETS = "canonical"
+SECRET_SET_FORMAT = "webhook-secrets"
+# A value stored as a plain string has no recorded time.
+LEGACY_ADDED_AT = datetime(1970, 1, 1, tzinfo=UTC)
+_SECRET_SET_NAME = re.compile(r"[a-z][a-z0-9]{1,30}")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def webhook_secret_parameter(platform: str) -> str:
+    """The last part of the parameter name of `platform`'s webhook secret set."""
+    if not _SECRET_SET_NAME.fullmatch(platform):
+        raise ValueError(f"not a webhook secret set name: {platform[:40]!r}")
+    return WEBHOOK_SECRET if platform == CANONICAL_SECRETS else f"{platform}-{WEBHOOK_SECRET}"
+
+
+def encode_secret_set(secrets: Sequence[StoredSecret]) -> str:
+    entries = [
+        {
+            "value": secret.value,
+            "added_at": utc_iso(secret.added_at),
+            "valid_until": utc_iso(secret.valid_until) if secret.valid_until else None,
+        }
+        for secret in secrets
+    ]
+    return json.dumps({"format": SECRET_SET_FORMAT, "version": 1, "secrets": entries})
+
+
+def decode_secret_set(stored: str | None) -> list[StoredSecret]:
+    """A stored value as a secret set. A document this store did not write (a plain string) is
+    one current secret; a broken set document is no secret at all (refuse, never guess)."""
+    if not stored:
+        return []
+    try:
+        document: Any = json.loads(stored)
+    except ValueError:
+        document = None
+    if not isinstance(document, dict) or document.get("format") != SECRET_SET_FORMAT:
+        return [StoredSecret(stored, added_at=LEGACY_ADDED_AT)]
+    try:
+        return [
+            StoredSecret(
+                str(entry["value"]),
+                added_at=datetime.fromisoformat(entry["added_at"]),
+                valid_until=datetime.fromisoformat(entry["valid_until"])
+                if entry["valid_until"]
+                else None,
+            )
+            for entry in document["secrets"]
+        ]
+    except (KeyError, TypeError, ValueError):
+        return []
 
 
 class SsmSecretStore:
@@ -32,10 +115,15 @@ class SsmSecretStore:
         prefix: str,
         max_age_seconds: int = DEFAULT_SECRET_MAX_AGE_SECONDS,
         monotonic: Callable[[], float] = time.monotonic,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        rotation_overlap: timedelta = DEFAULT_ROTATION_OVERLAP,
     ) -> None:
         self._client = client
         self._monotonic = monotonic
-        self._webhook_secret_refreshed_at: dict[str, float] = {}
+        self._clock = clock
+        self._rotation_overlap = rotation_overlap
+        self._webhook_secret_refreshed_at: dict[tuple[str, str], float] = {}
         self._provider = SSMProvider(boto3_client=client)
         self._prefix = prefix.rstrip("/")
         self._max_age = max_age_seconds
@@ -75,16 +163,59 @@ class SsmSecretStore:
         return key
 
     def webhook_secret(self, tenant_id: str, *, refresh: bool = False) -> str | None:
-        """The tenant's signing secret. `refresh`: read SSM again (the admin function rotated it,
-        and its write cannot clear this container's cache), at most once per
-        WEBHOOK_SECRET_REFRESH_SECONDS per tenant; otherwise the cached value."""
+        """The tenant's current bridge signing secret (the newest of the `canonical` set)."""
+        current = usable(
+            self.webhook_secrets(tenant_id, CANONICAL_SECRETS, refresh=refresh), self._clock()
+        )
+        return current[0] if current else None
+
+    def webhook_secrets(
+        self, tenant_id: str, platform: str, *, refresh: bool = False
+    ) -> list[StoredSecret]:
+        """The tenant's secret set for `platform`, newest first (expired entries included until
+        the next write drops them). `refresh`: read SSM again (the admin function rotated it, and
+        its write cannot clear this container's cache), at most once per
+        WEBHOOK_SECRET_REFRESH_SECONDS per tenant and set; otherwise the cached value. A missing
+        parameter is not cached: its read always goes to SSM."""
+        name = webhook_secret_parameter(platform)
         if refresh:
             now = self._monotonic()
-            last = self._webhook_secret_refreshed_at.get(tenant_id)
+            last = self._webhook_secret_refreshed_at.get((tenant_id, platform))
             refresh = last is None or now - last >= WEBHOOK_SECRET_REFRESH_SECONDS
             if refresh:
-                self._webhook_secret_refreshed_at[tenant_id] = now
-        return self._read(tenant_id, WEBHOOK_SECRET, fresh=refresh)
+                self._webhook_secret_refreshed_at[(tenant_id, platform)] = now
+        return decode_secret_set(self._read(tenant_id, name, fresh=refresh))
+
+    def add_webhook_secret(
+        self, tenant_id: str, platform: str, secret: str, *, overlap: timedelta | None = None
+    ) -> WebhookSecretStatus:
+        """Make `secret` current; the others stay valid for `overlap` (default: the store's
+        rotation overlap). Reads the stored set fresh, so that two containers' caches cannot
+        drop each other's secrets (two admins rotating at the same instant: the last write
+        wins)."""
+        name = webhook_secret_parameter(platform)
+        now = self._clock()
+        stored = decode_secret_set(self._read(tenant_id, name, fresh=True))
+        window = self._rotation_overlap if overlap is None else overlap
+        secrets = with_new_secret(stored, secret, now=now, overlap=window)
+        self._write(tenant_id, name, encode_secret_set(secrets))
+        return secret_status(platform, secrets, now)
+
+    def end_webhook_secret_overlap(self, tenant_id: str, platform: str) -> WebhookSecretStatus:
+        name = webhook_secret_parameter(platform)
+        stored = decode_secret_set(self._read(tenant_id, name, fresh=True))
+        secrets = without_previous(stored)
+        if secrets != stored:
+            self._write(tenant_id, name, encode_secret_set(secrets))
+        return secret_status(platform, secrets, self._clock())
+
+    def delete_webhook_secrets(self, tenant_id: str, platform: str) -> None:
+        self._delete(tenant_id, webhook_secret_parameter(platform))
+
+    def webhook_secret_status(self, tenant_id: str, platform: str) -> WebhookSecretStatus:
+        name = webhook_secret_parameter(platform)
+        stored = decode_secret_set(self._read(tenant_id, name, fresh=True))
+        return secret_status(platform, stored, self._clock())
 
     def put_kisi_api_key(self, tenant_id: str, api_key: str) -> None:
         self._write(tenant_id, KISI_API_KEY, api_key)
@@ -93,7 +224,8 @@ class SsmSecretStore:
         self._delete(tenant_id, KISI_API_KEY)
 
     def put_webhook_secret(self, tenant_id: str, secret: str) -> None:
-        self._write(tenant_id, WEBHOOK_SECRET, secret)
+        """A new bridge signing secret; the previous one stays valid for the rotation overlap."""
+        self.add_webhook_secret(tenant_id, CANONICAL_SECRETS, secret)
 
     def __repr__(self) -> str:
         return f"SsmSecretStore(prefix={self._prefix!r})"

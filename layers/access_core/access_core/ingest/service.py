@@ -10,6 +10,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from access_core.domain.commands import Command, ConvergeMember, QueuedCommand, ReevaluatePlan
@@ -33,9 +34,10 @@ from access_core.domain.events import (
 )
 from access_core.domain.model import Tenant
 from access_core.domain.ports import Clock, CommandQueue, MetricsSink, SecretStore
+from access_core.domain.secrets import usable
 from access_core.infrastructure.storage import Stores, WriteOutcome, WriteResult
 from access_core.ingest.platforms import PayloadInvalid, get_adapter
-from access_core.ingest.signature import verify
+from access_core.ingest.verification import NO_SECRET, Verification, WebhookVerifier, refused
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +106,7 @@ def receive_webhook(request: WebhookRequest, deps: WebhookDependencies) -> Webho
         raise TooLarge(f"Webhook bodies are limited to {MAX_WEBHOOK_BODY_BYTES} bytes.")
     now = deps.clock()
     tenant = None
-    if _signed_by_tenant(request, deps, now.timestamp()):
+    if _signed_by_tenant(request, adapter.verifier, deps, now):
         tenant = deps.stores.tenants.get(request.tenant_id)
     if tenant is None:
         deps.metrics.count("WebhookUnauthorized")
@@ -147,18 +149,36 @@ def receive_webhook(request: WebhookRequest, deps: WebhookDependencies) -> Webho
     return WebhookReceipt("accepted", translation.source_event_id, summary)
 
 
-def _signed_by_tenant(request: WebhookRequest, deps: WebhookDependencies, now: float) -> bool:
-    """Verify with the cached secret, then once with a fresh read: after a rotation the platform
-    signs with the new secret while this container may still cache the old one. No secret at all
-    (an unknown tenant) was just read from SSM, as a missing parameter is not cached: no second
-    read then, and no refresh bookkeeping for ids that name no tenant."""
-    cached = deps.secrets.webhook_secret(request.tenant_id)
-    if cached is None:
-        return False
-    if verify(cached, request.headers, request.body, now):
-        return True
-    fresh = deps.secrets.webhook_secret(request.tenant_id, refresh=True)
-    return fresh != cached and verify(fresh, request.headers, request.body, now)
+def _signed_by_tenant(
+    request: WebhookRequest, verifier: WebhookVerifier, deps: WebhookDependencies, now: datetime
+) -> bool:
+    """Verify with the platform's strategy against the tenant's cached secrets for it (those
+    valid at `now`: a secret past its rotation overlap no longer verifies, whatever the cache
+    holds), then once with a fresh read: after a rotation the platform signs with the new secret
+    while this container may still cache the old set. No secret at all (an unknown tenant, or a
+    platform the tenant has not connected) was just read from SSM, as a missing parameter is not
+    cached: no second read then, and no refresh bookkeeping for ids that name no tenant."""
+    cached = deps.secrets.webhook_secrets(request.tenant_id, verifier.secret_set)
+    outcome: Verification = refused(NO_SECRET)
+    if cached:
+        outcome = verifier.verify(request.headers, request.body, usable(cached, now), now)
+        if not outcome.verified:
+            fresh = deps.secrets.webhook_secrets(
+                request.tenant_id, verifier.secret_set, refresh=True
+            )
+            if fresh != cached:
+                outcome = verifier.verify(request.headers, request.body, usable(fresh, now), now)
+    if not outcome.verified:
+        # A fixed word (forged, stale, missing_header, ...): never a secret or a header value.
+        logger.info(
+            "webhook refused",
+            extra={
+                "tenant_id": request.tenant_id,
+                "platform": request.platform,
+                "reason": outcome.reason,
+            },
+        )
+    return outcome.verified
 
 
 def _apply_events(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 TIMESTAMP_HEADER = "x-bridge-timestamp"
 SIGNATURE_HEADER = "x-bridge-signature"
@@ -34,16 +34,32 @@ def verify(secret: str | None, headers: Mapping[str, str], body: bytes, now: flo
 
     `headers` must have lower-case names (API Gateway v2 lower-cases them).
     """
+    return verify_any([secret] if secret is not None else [], headers, body, now)
+
+
+def is_fresh(timestamp_text: str, now: float) -> bool:
+    try:
+        timestamp = int(timestamp_text)
+    except ValueError:
+        return False
+    return abs(now - timestamp) <= TOLERANCE_SECONDS
+
+
+def verify_any(secrets: Sequence[str], headers: Mapping[str, str], body: bytes, now: float) -> bool:
+    """True for a fresh timestamp and a signature made with any of `secrets` (a rotation
+    overlap: the previous secret and the new one). No secret at all verifies nothing, after
+    the same work as a wrong one."""
     timestamp_text = headers.get(TIMESTAMP_HEADER, "")
     signatures = headers.get(SIGNATURE_HEADER, "")
     try:
         timestamp = int(timestamp_text)
     except ValueError:
         timestamp = 0
-    fresh = abs(now - timestamp) <= TOLERANCE_SECONDS
-    expected = sign(secret or _UNKNOWN_TENANT_SECRET, timestamp, body)
-    # A sender may list several signatures (secret rotation): "v1=abc, v1=def".
+    # A sender may list several signatures (its own rotation): "v1=abc, v1=def".
+    candidates = [s.strip().encode() for s in signatures.split(",")]
     matched = False
-    for candidate in (s.strip() for s in signatures.split(",")):
-        matched |= hmac.compare_digest(candidate.encode(), expected.encode())
-    return secret is not None and fresh and matched
+    for secret in secrets or [_UNKNOWN_TENANT_SECRET]:
+        expected = sign(secret, timestamp, body).encode()
+        for candidate in candidates:
+            matched |= hmac.compare_digest(candidate, expected)
+    return bool(secrets) and is_fresh(timestamp_text, now) and matched

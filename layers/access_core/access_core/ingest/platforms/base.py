@@ -4,9 +4,8 @@ The edge rules live here so that every platform applies them the same way:
 
 - a pydantic `ValidationError` becomes `PayloadInvalid` naming each field by its dotted path in the
   platform's own payload (`data.customer.email`, `data.reservation.players.0.id`; `$` is the body);
-- times are ISO 8601 strings with an offset (or `Z`), or JSON numbers of Unix epoch seconds;
-  naive times are rejected, and so are times outside 2000..2100 (a far-future `updated_at` would
-  win every later conditional write and freeze the record);
+- times follow `domain/times.py` (ISO 8601 with an offset, or epoch seconds; naive times and
+  times outside 2000..2100 are rejected), re-exported here for the adapters;
 - a platform that sends no event id gets a stable derived one: the sha256 of the canonical JSON
   of the body, so a redelivered body has the same id.
 """
@@ -15,26 +14,57 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Annotated, Any, Protocol
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
 from access_core.domain.events import MAX_ID_LENGTH, CanonicalEvent
+from access_core.domain.times import (
+    EARLIEST_PLAUSIBLE_TIME,
+    EPOCH_MILLISECONDS_THRESHOLD,
+    LATEST_PLAUSIBLE_TIME,
+    Instant,
+    ensure_plausible,
+    parse_instant,
+)
+from access_core.ingest.verification import WebhookVerifier
+
+__all__ = [
+    "BODY_PATH",
+    "DERIVED_EVENT_ID_PREFIX",
+    "EARLIEST_PLAUSIBLE_TIME",
+    "EPOCH_MILLISECONDS_THRESHOLD",
+    "LATEST_PLAUSIBLE_TIME",
+    "MAX_EVENT_TYPE_LENGTH",
+    "MAX_NAME_LENGTH",
+    "EventTypeName",
+    "FieldError",
+    "Instant",
+    "PayloadInvalid",
+    "PlatformAdapter",
+    "PlatformModel",
+    "PlatformRef",
+    "Translation",
+    "build_event",
+    "derive_event_id",
+    "display_name",
+    "ensure_plausible",
+    "field_errors",
+    "ignored",
+    "join_path",
+    "lookup_in",
+    "parse_instant",
+    "require_object",
+    "validate_as",
+]
 
 BODY_PATH = "$"
 DERIVED_EVENT_ID_PREFIX = "sha256:"
 MAX_EVENT_TYPE_LENGTH = 100
 MAX_NAME_LENGTH = 200
-EARLIEST_PLAUSIBLE_TIME = datetime(2000, 1, 1, tzinfo=UTC)
-LATEST_PLAUSIBLE_TIME = datetime(2100, 1, 1, tzinfo=UTC)
-# Epoch numbers at or above this are milliseconds: as seconds they would be past the year 5000.
-EPOCH_MILLISECONDS_THRESHOLD = 100_000_000_000
 
 # Pydantic's own wording for these is about the regex or the Python type, not the payload.
 _FRIENDLIER_MESSAGES = {
@@ -81,7 +111,13 @@ class Translation:
 
 
 class PlatformAdapter(Protocol):
+    """A platform's webhook format: how a delivery is authenticated (`verifier`, a pure check
+    against the tenant's secrets for that platform) and how its body translates."""
+
     name: str
+
+    @property
+    def verifier(self) -> WebhookVerifier: ...
 
     def translate(self, payload: object) -> Translation:
         """Translate an already-parsed JSON body.
@@ -152,27 +188,12 @@ def build_event[EventT: BaseModel](
     located under `at`. For platform adapters whose models already enforce the canonical
     constraints this is a safety net that keeps the contract (PayloadInvalid, nothing else).
     """
+    # The canonical models also refuse text that cannot be stored as UTF-8 (JSON escapes can
+    # carry unpaired surrogates): named here like any other field.
     try:
-        event = event_type.model_validate(values)
+        return event_type.model_validate(values)
     except ValidationError as error:
         raise PayloadInvalid(field_errors(error, at=at, renames=paths)) from None
-    # JSON escapes can carry unpaired surrogates, which no store or log can encode as UTF-8.
-    unencodable = [
-        FieldError(paths.get(name) or join_path(at, name), "must be valid Unicode text")
-        for name, value in event
-        if isinstance(value, str) and not _is_utf8_encodable(value)
-    ]
-    if unencodable:
-        raise PayloadInvalid(unencodable)
-    return event
-
-
-def _is_utf8_encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def require_object(payload: object) -> Mapping[str, object]:
@@ -238,70 +259,3 @@ def lookup_in[ValueT](table: Mapping[str, ValueT], what: str) -> Callable[[objec
             ) from None
 
     return lookup
-
-
-# --- times ------------------------------------------------------------------------------------
-
-_TIME_TYPE = "must be an ISO 8601 time or Unix epoch seconds"
-_TIME_FORMAT = "must be an ISO 8601 date and time, e.g. 2025-03-14T18:00:00Z"
-_TIME_RANGE = "must be between 2000-01-01 and 2100-01-01 (UTC)"
-
-
-def parse_instant(value: object) -> datetime:
-    """An aware UTC datetime from an ISO 8601 string with offset, or from epoch seconds.
-
-    Raises PydanticCustomError so that it can serve as a pydantic before-validator.
-    """
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, bool):
-        raise PydanticCustomError("time_type", _TIME_TYPE)
-    elif isinstance(value, int | float):
-        moment = _from_epoch(value)
-    elif isinstance(value, str):
-        moment = _from_iso(value)
-    else:
-        raise PydanticCustomError("time_type", _TIME_TYPE)
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise PydanticCustomError(
-            "time_naive", "must include a UTC offset or Z (naive times are rejected)"
-        )
-    return ensure_plausible(moment)
-
-
-def ensure_plausible(moment: datetime) -> datetime:
-    try:
-        utc_moment = moment.astimezone(UTC)
-    except OverflowError:
-        utc_moment = None
-    if utc_moment is None or not EARLIEST_PLAUSIBLE_TIME <= utc_moment < LATEST_PLAUSIBLE_TIME:
-        raise PydanticCustomError("time_range", _TIME_RANGE)
-    return utc_moment
-
-
-def _from_epoch(seconds: float) -> datetime:
-    if not math.isfinite(seconds):
-        raise PydanticCustomError("time_type", "must be a finite number of epoch seconds")
-    if abs(seconds) >= EPOCH_MILLISECONDS_THRESHOLD:
-        seconds = seconds / 1000
-    try:
-        return datetime.fromtimestamp(seconds, tz=UTC)
-    except (OverflowError, OSError, ValueError):
-        raise PydanticCustomError("time_range", _TIME_RANGE) from None
-
-
-_ISO_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
-
-
-def _from_iso(text: str) -> datetime:
-    stripped = text.strip()
-    # fromisoformat also reads bare dates and compact forms; a time of day is required here.
-    if not _ISO_DATE_TIME.match(stripped):
-        raise PydanticCustomError("time_format", _TIME_FORMAT)
-    try:
-        return datetime.fromisoformat(stripped)
-    except ValueError:
-        raise PydanticCustomError("time_format", _TIME_FORMAT) from None
-
-
-Instant = Annotated[AwareDatetime, BeforeValidator(parse_instant)]

@@ -38,6 +38,7 @@ from access_core.ingest.platforms.base import (
     require_object,
     validate_as,
 )
+from access_core.ingest.verification import BridgeSignature
 
 type CanonicalEventModel = (
     MembershipUpserted
@@ -68,6 +69,7 @@ class _Envelope(PlatformModel):
 
 class CanonicalAdapter:
     name = "canonical"
+    verifier = BridgeSignature()
 
     def translate(self, payload: object) -> Translation:
         body = require_object(payload)

@@ -37,6 +37,7 @@ from access_core.ingest.platforms.base import (
     require_object,
     validate_as,
 )
+from access_core.ingest.verification import BearerToken
 
 RESERVATION_STATUSES: Final[Mapping[str, ReservationStatus]] = {
     "confirmed": ReservationStatus.CONFIRMED,
@@ -121,6 +122,7 @@ _RESERVATION_PATHS: Final = {
 
 class PlaybypointAdapter:
     name = "playbypoint"
+    verifier = BearerToken()
 
     def translate(self, payload: object) -> Translation:
         envelope = validate_as(_Envelope, require_object(payload))

@@ -1,0 +1,131 @@
+// Members and reservations: "why no access?" for one member (GET /members/{id}/access) or one
+// player's reservation (GET /reservations/{id}/access): the decision, its reason, what Kisi was
+// last told and what is still to be written. Reading changes nothing and calls no Kisi.
+
+import { h, replace, card, badge, note, field, facts, when, withProgress, table } from "../ui.js";
+
+export const title = "Members & reservations";
+
+const SYNC_STATES = {
+  in_sync: "in sync",
+  pending: "pending: changed, not written to Kisi yet",
+  failed: "failed: the last Kisi write failed (the daily sync retries it)",
+};
+
+export async function render(root, ctx) {
+  replace(root, memberCard(ctx), reservationCard(ctx));
+}
+
+function memberCard(ctx) {
+  const memberId = h("input", { type: "text", required: true, spellcheck: false, autocomplete: "off" });
+  const slot = h("div", { class: "slot", "data-test": "member-result" });
+  const submit = h("button", { type: "submit", text: "Why (no) access?" });
+  const form = h(
+    "form",
+    { "aria-label": "Look up a member", class: "inline-form" },
+    field("Member id", memberId, "The platform's member id, as its webhooks name it. Search by email or name needs an Admin API route that does not exist yet."),
+    h("div", { class: "actions" }, submit),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const id = memberId.value.trim();
+    if (!id) return;
+    const answer = await withProgress(slot, submit, "Evaluating the member's access…", () => ctx.api.get(`/members/${encodeURIComponent(id)}/access`));
+    if (answer) replace(slot, memberView(answer));
+  });
+  return card("Member: why (no) door access?", form, slot);
+}
+
+function verdict(granted, yes, no) {
+  return h("p", { class: `verdict ${granted ? "verdict-yes" : "verdict-no"}` }, badge(granted ? yes : no, granted ? "ok" : "bad"));
+}
+
+function memberView(answer) {
+  const { decision, member, plan, kisi } = answer;
+  const grants = kisi.grants.length
+    ? table(
+        ["Email", "Group", "Kisi user", "Assignment", "Valid until", "User made by"],
+        kisi.grants.map((grant) =>
+          h(
+            "tr",
+            {},
+            [grant.email, grant.group_id, grant.user_id ?? "—", grant.assignment_id ?? "—", grant.valid_until ? when(grant.valid_until) : "no end", grant.user_created_by_us ? "the bridge" : "adopted"].map((value) => h("td", { text: String(value) })),
+          ),
+        ),
+      )
+    : h("p", { class: "muted", text: "No Kisi group assignment was written for this member." });
+  return h(
+    "div",
+    { class: "result" },
+    verdict(decision.granted, "Has door access", "No door access"),
+    h("p", { class: "reason" }, h("strong", { text: "Why: " }), h("span", { "data-test": "explanation", text: decision.explanation }), " ", h("code", { text: decision.reason })),
+    facts([
+      ["Member", `${member.name || "—"} <${member.email || "no email"}>`],
+      ["Status", member.status + (member.deleted ? " (deleted in the platform)" : "")],
+      ["Plan", plan ? `${plan.name || plan.plan_id}: ${plan.has_24h_access ? "24-hr access" : "no 24-hr access"}, group ${plan.effective_kisi_group_id ?? "none"}` : member.plan_id ? `${member.plan_id} (unknown to the bridge)` : "none"],
+      ["Cancellation", member.cancellation_at ? when(member.cancellation_at) : null],
+      ["Kisi group now", decision.kisi_group_id],
+      ["Access ends", decision.valid_until ? when(decision.valid_until) : null],
+      ["Platform data from", when(member.platform_updated_at)],
+    ]),
+    h("h3", { text: "Kisi state" }),
+    facts([
+      ["Kisi connection", answer.kisi_connection],
+      ["Sync state", SYNC_STATES[kisi.sync_state] || kisi.sync_state],
+      ["Last written to Kisi", when(kisi.last_synced_at)],
+      ["Last error", kisi.last_error],
+      ["In sync", answer.in_sync ? "yes" : "no"],
+    ]),
+    grants,
+    answer.pending_kisi_changes.length
+      ? h("div", {}, h("h3", { text: "Still to write to Kisi" }), h("ul", {}, answer.pending_kisi_changes.map((change) => h("li", { text: change }))))
+      : h("p", { class: "muted", text: "Nothing left to write to Kisi." }),
+    h("p", { class: "muted", text: `Evaluated ${when(answer.evaluated_at)}.` }),
+  );
+}
+
+function reservationCard(ctx) {
+  const reservationId = h("input", { type: "text", required: true, spellcheck: false, autocomplete: "off" });
+  const playerId = h("input", { type: "text", required: true, spellcheck: false, autocomplete: "off" });
+  const lockId = h("input", { type: "number", min: "1", step: "1", placeholder: "any door" });
+  const slot = h("div", { class: "slot", "data-test": "reservation-result" });
+  const submit = h("button", { type: "submit", text: "Can the player open doors?" });
+  const form = h(
+    "form",
+    { "aria-label": "Look up a reservation", class: "inline-form" },
+    field("Reservation id", reservationId),
+    field("Player id", playerId),
+    field("Lock id", lockId, "Optional: judge one door."),
+    h("div", { class: "actions" }, submit),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const query = new URLSearchParams({ player_id: playerId.value.trim() });
+    if (lockId.value) query.set("lock_id", lockId.value);
+    const path = `/reservations/${encodeURIComponent(reservationId.value.trim())}/access?${query}`;
+    const answer = await withProgress(slot, submit, "Evaluating the reservation…", () => ctx.api.get(path));
+    if (answer) replace(slot, reservationView(answer));
+  });
+  return card("Reservation: can this player open the doors?", form, slot);
+}
+
+function reservationView(answer) {
+  const { decision, reservation } = answer;
+  return h(
+    "div",
+    { class: "result" },
+    verdict(decision.allowed, "May open doors now", "May not open doors now"),
+    h("p", { class: "reason" }, h("strong", { text: "Why: " }), h("span", { text: decision.explanation }), " ", h("code", { text: decision.reason })),
+    facts([
+      ["The player's app gets", `HTTP ${decision.player_status}${decision.player_error ? ` ${decision.player_error}` : ""}`],
+      ["Doors open", decision.window ? when(decision.window.opens_at) : null],
+      ["Doors close", decision.window ? when(decision.window.closes_at) : null],
+      ["Reservation", reservation ? `${reservation.court}, ${when(reservation.start)} to ${new Date(reservation.end).toLocaleString()} (${reservation.status})` : "never received from the platform"],
+      ["Players", reservation ? reservation.player_ids.join(", ") : null],
+      ["Reservation unlocks", answer.door_access_enabled ? `on, ${answer.pre_reservation_window_minutes} minutes before the start` : "off for this club"],
+      ["Kisi connection", answer.kisi_connection],
+      ["Doors players may open", answer.enabled_locks.length ? answer.enabled_locks.map((door) => `${door.name} (${door.place_name || "no place"})`).join(", ") : "none: choose them in Locks"],
+    ]),
+    note(`Evaluated ${when(answer.evaluated_at)}; nothing was changed.`, "info"),
+  );
+}
