@@ -80,6 +80,7 @@ class FakeSecrets:
     other fakes shows where the round trips fall. Nothing is cached: a write is read at once."""
 
     kisi_keys: dict[str, str] = field(default_factory=dict)
+    platform_keys: dict[tuple[str, str], str] = field(default_factory=dict)
     webhook_sets: dict[tuple[str, str], list[StoredSecret]] = field(default_factory=dict)
     clock: FakeClock = field(default_factory=FakeClock)
     log: list[str] = field(default_factory=list)
@@ -99,6 +100,20 @@ class FakeSecrets:
     def delete_kisi_api_key(self, tenant_id: str) -> None:
         self.log.append("ssm.delete_kisi_api_key")
         self.kisi_keys.pop(tenant_id, None)
+
+    def platform_api_key(
+        self, tenant_id: str, platform: str, *, hint: str | None = None
+    ) -> str | None:
+        self.log.append("ssm.platform_api_key")
+        return self.platform_keys.get((tenant_id, platform))
+
+    def put_platform_api_key(self, tenant_id: str, platform: str, api_key: str) -> None:
+        self.log.append("ssm.put_platform_api_key")
+        self.platform_keys[(tenant_id, platform)] = api_key
+
+    def delete_platform_api_key(self, tenant_id: str, platform: str) -> None:
+        self.log.append("ssm.delete_platform_api_key")
+        self.platform_keys.pop((tenant_id, platform), None)
 
     def webhook_secret(self, tenant_id: str, *, refresh: bool = False) -> str | None:
         self.log.append("ssm.webhook_secret")

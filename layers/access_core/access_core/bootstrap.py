@@ -14,7 +14,7 @@ asked for, so that a function's cold start imports only what that function uses
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from access_core.admin.service import AdminDependencies
     from access_core.domain.commands import WeeklySyncStep
     from access_core.domain.model import Tenant
+    from access_core.domain.ports import PlatformDirectory
     from access_core.infrastructure.idempotency import PowertoolsIdempotencyGuard
     from access_core.ingest.service import WebhookDependencies
     from access_core.kisi.gateway import KisiMembershipGateway
@@ -124,7 +125,7 @@ class Container:
 
     @cached_property
     def secret_store(self) -> SsmSecretStore:
-        return SsmSecretStore(self.ssm, self.settings.ssm_prefix)
+        return SsmSecretStore(self.ssm, self.settings.ssm_prefix, clock=self.clock)
 
     def metrics(self) -> PowertoolsMetricsSink:
         return PowertoolsMetricsSink(Metrics())
@@ -153,6 +154,38 @@ class Container:
         return gateway.worker_kisi_client(
             tenant, api_key, self.settings.kisi_base_url, self.settings.kisi_integration_contact
         )
+
+    def pushpress_directory(
+        self,
+        api_key: str,
+        company_id: str | None,
+        access_plan_ids: Collection[str] | None = None,
+    ) -> PlatformDirectory:
+        """PushPress's API for one key (`company_id`: for a multi-company key)."""
+        from access_core.pushpress.directory import PushPressDirectory
+        from pushpress_client import PushPressClient
+
+        client = PushPressClient(
+            api_key, company_id=company_id or None, base_url=self.settings.pushpress_base_url
+        )
+        return PushPressDirectory(client, clock=self.clock, access_plan_ids=access_plan_ids)
+
+    def platform_directory(self, tenant: Tenant) -> PlatformDirectory | None:
+        """The tenant's platform API, when the club connected it (PushPress: a key checked and
+        not refused since); None otherwise (Playbypoint has no API to read)."""
+        if tenant.platform != "pushpress" or not tenant.platform_api_connected:
+            return None
+        api_key = self.secret_store.platform_api_key(
+            tenant.tenant_id, tenant.platform, hint=tenant.platform_api_key_hint
+        )
+        if api_key is None:
+            return None
+        access_plans = [
+            stored.plan.plan_id
+            for stored in self.stores.tenants.plans(tenant.tenant_id)
+            if stored.plan.has_24h_access
+        ]
+        return self.pushpress_directory(api_key, tenant.platform_company_id, access_plans)
 
     def command_dead_letter_depth(self) -> int | None:
         """Messages in the command DLQ (shared by all tenants); None when COMMAND_DLQ_URL is
@@ -213,6 +246,7 @@ class Container:
             metrics=self.metrics(),
             clock=self.clock,
             weekly_step=weekly_step,
+            platform_for=self.platform_directory,
         )
 
     @cached_property
@@ -228,6 +262,7 @@ class Container:
             kisi_for=self.tenant_worker_client,
             metrics=self.metrics(),
             clock=self.clock,
+            platform_for=self.platform_directory,
         )
 
     @cached_property
@@ -246,7 +281,9 @@ class Container:
                 tenant, api_key, config.kisi_base_url, config.kisi_integration_contact
             )
 
-        uncached_secrets = SsmSecretStore(self.ssm, config.ssm_prefix, max_age_seconds=0)
+        uncached_secrets = SsmSecretStore(
+            self.ssm, config.ssm_prefix, max_age_seconds=0, clock=self.clock
+        )
         return UnlockDependencies(
             store=StoredUnlocks(self.stores),
             kisi=TenantKisiClients(uncached_secrets, kisi_for),

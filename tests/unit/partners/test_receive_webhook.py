@@ -106,6 +106,17 @@ class InMemorySecrets:
     def delete_kisi_api_key(self, tenant_id: str) -> None:
         raise AssertionError("the webhook path writes no secret")
 
+    def platform_api_key(
+        self, tenant_id: str, platform: str, *, hint: str | None = None
+    ) -> str | None:
+        raise AssertionError("the webhook path reads no platform API key")
+
+    def put_platform_api_key(self, tenant_id: str, platform: str, api_key: str) -> None:
+        raise AssertionError("the webhook path writes no secret")
+
+    def delete_platform_api_key(self, tenant_id: str, platform: str) -> None:
+        raise AssertionError("the webhook path writes no secret")
+
 
 class Recorder:
     """Stands in for the stores and the queue: answers `tenants.get`, records every call."""

@@ -56,10 +56,22 @@ class Tenant(_Stored):
     )
     kisi_organization_id: int | None = None
     kisi_key_hint: str | None = Field(default=None, description="Last characters of the key")
+    # The club's platform API (PushPress): its key is in the secret store, like Kisi's.
+    platform_api_state: ConnectionState = ConnectionState.DISCONNECTED
+    platform_api_checked_at: AwareDatetime | None = None
+    platform_api_key_hint: str | None = None
+    platform_company_id: str | None = Field(
+        default=None, description="PushPress company-id header, for multi-company keys"
+    )
+    platform_account_name: str | None = None
 
     @property
     def kisi_connected(self) -> bool:
         return self.connection_state is ConnectionState.CONNECTED
+
+    @property
+    def platform_api_connected(self) -> bool:
+        return self.platform_api_state is ConnectionState.CONNECTED
 
     @property
     def message_group_id(self) -> str:

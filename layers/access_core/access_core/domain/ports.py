@@ -45,6 +45,14 @@ class SecretStore(Protocol):
 
     def delete_kisi_api_key(self, tenant_id: str) -> None: ...
 
+    def platform_api_key(
+        self, tenant_id: str, platform: str, *, hint: str | None = None
+    ) -> str | None: ...
+
+    def put_platform_api_key(self, tenant_id: str, platform: str, api_key: str) -> None: ...
+
+    def delete_platform_api_key(self, tenant_id: str, platform: str) -> None: ...
+
     def put_webhook_secret(self, tenant_id: str, secret: str) -> None:
         """A new bridge signing secret (the `canonical` set), the previous one kept for the
         store's rotation overlap: `add_webhook_secret(tenant_id, "canonical", secret)`."""

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 DEFAULT_KISI_BASE_URL = "https://api.kisi.io"
+DEFAULT_PUSHPRESS_BASE_URL = "https://api.pushpress.com/v3"
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,7 @@ class Settings:
     ssm_prefix: str
     kisi_base_url: str
     kisi_integration_contact: str
+    pushpress_base_url: str = DEFAULT_PUSHPRESS_BASE_URL
 
 
 def settings_from(environ: Mapping[str, str]) -> Settings:
@@ -36,4 +38,5 @@ def settings_from(environ: Mapping[str, str]) -> Settings:
         ssm_prefix=required("SSM_PREFIX").rstrip("/"),
         kisi_base_url=environ.get("KISI_BASE_URL") or DEFAULT_KISI_BASE_URL,
         kisi_integration_contact=environ.get("KISI_INTEGRATION_CONTACT", ""),
+        pushpress_base_url=environ.get("PUSHPRESS_BASE_URL") or DEFAULT_PUSHPRESS_BASE_URL,
     )

@@ -51,6 +51,9 @@ DEFAULT_SECRET_MAX_AGE_SECONDS = 300
 # traffic.
 WEBHOOK_SECRET_REFRESH_SECONDS = 10.0
 KISI_API_KEY = "kisi-api-key"
+# A platform's API key (e.g. pushpress-api-key): not a webhook secret, so the webhook function's
+# read permission (.../*webhook-secret) does not reach it.
+PLATFORM_API_KEY = "{platform}-api-key"
 WEBHOOK_SECRET = "webhook-secret"
 CANONICAL_SECRETS = "canonical"
 SECRET_SET_FORMAT = "webhook-secrets"
@@ -222,6 +225,23 @@ class SsmSecretStore:
 
     def delete_kisi_api_key(self, tenant_id: str) -> None:
         self._delete(tenant_id, KISI_API_KEY)
+
+    def platform_api_key(
+        self, tenant_id: str, platform: str, *, hint: str | None = None
+    ) -> str | None:
+        """The tenant's API key for its platform (as `kisi_api_key`, `hint` its last
+        characters)."""
+        name = PLATFORM_API_KEY.format(platform=platform)
+        key = self._read(tenant_id, name)
+        if key is not None and hint and not key.endswith(hint):
+            key = self._read(tenant_id, name, fresh=True)
+        return key
+
+    def put_platform_api_key(self, tenant_id: str, platform: str, api_key: str) -> None:
+        self._write(tenant_id, PLATFORM_API_KEY.format(platform=platform), api_key)
+
+    def delete_platform_api_key(self, tenant_id: str, platform: str) -> None:
+        self._delete(tenant_id, PLATFORM_API_KEY.format(platform=platform))
 
     def put_webhook_secret(self, tenant_id: str, secret: str) -> None:
         """A new bridge signing secret; the previous one stays valid for the rotation overlap."""

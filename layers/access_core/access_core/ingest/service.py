@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from access_core.domain.commands import Command, ConvergeMember, QueuedCommand, ReevaluatePlan
 from access_core.domain.errors import (
     FieldProblem,
     InvalidRequest,
@@ -22,22 +21,12 @@ from access_core.domain.errors import (
     TooLarge,
     Unauthenticated,
 )
-from access_core.domain.events import (
-    CanonicalEvent,
-    MemberProfileUpdated,
-    MembershipDeleted,
-    MembershipUpserted,
-    PlanUpdated,
-    ReservationCancelled,
-    ReservationUpserted,
-    utc_iso,
-)
-from access_core.domain.model import Tenant
 from access_core.domain.ports import Clock, CommandQueue, MetricsSink, SecretStore
 from access_core.domain.secrets import usable
-from access_core.infrastructure.storage import Stores, WriteOutcome, WriteResult
+from access_core.infrastructure.storage import Stores
 from access_core.ingest.platforms import PayloadInvalid, get_adapter
 from access_core.ingest.verification import NO_SECRET, Verification, WebhookVerifier, refused
+from access_core.membership.intake import not_after, store_platform_events
 
 logger = logging.getLogger(__name__)
 
@@ -142,8 +131,12 @@ def receive_webhook(request: WebhookRequest, deps: WebhookDependencies) -> Webho
         "platform": request.platform,
         "event_id": translation.source_event_id,
     }
+    events = translation.events
+    if not adapter.signs_event_times:
+        events = not_after(events, now)
     summary = deps.idempotency.run_once(
-        idempotency_key, lambda: _apply_events(tenant, translation.events, deps)
+        idempotency_key,
+        lambda: store_platform_events(deps.stores, deps.queue, tenant, events).as_dict(),
     )
     deps.metrics.count("WebhookAccepted")
     return WebhookReceipt("accepted", translation.source_event_id, summary)
@@ -179,47 +172,3 @@ def _signed_by_tenant(
             },
         )
     return outcome.verified
-
-
-def _apply_events(
-    tenant: Tenant, events: Sequence[CanonicalEvent], deps: WebhookDependencies
-) -> dict[str, Any]:
-    """Store each event (conditionally on its updated_at) and enqueue the commands it calls for."""
-    stores = deps.stores
-    tenant_id = tenant.tenant_id
-    counts = {result.value: 0 for result in WriteResult}
-    commands: list[Command] = []
-    for event in events:
-        outcome: WriteOutcome
-        command: Command | None = None
-        match event:
-            case MembershipUpserted() | MembershipDeleted() | MemberProfileUpdated():
-                if isinstance(event, MembershipUpserted):
-                    outcome = stores.members.upsert(tenant_id, event)
-                elif isinstance(event, MemberProfileUpdated):
-                    outcome = stores.members.upsert_profile(tenant_id, event)
-                else:
-                    outcome = stores.members.delete(tenant_id, event)
-                command = ConvergeMember(
-                    tenant_id=tenant_id,
-                    member_id=event.member_id,
-                    cause=f"member-v{outcome.version}",
-                )
-            case PlanUpdated():
-                outcome = stores.tenants.upsert_plan(tenant_id, event)
-                command = ReevaluatePlan(
-                    tenant_id=tenant_id,
-                    plan_id=event.plan_id,
-                    plan_version=utc_iso(event.updated_at),
-                )
-            case ReservationUpserted():
-                outcome = stores.reservations.upsert(tenant_id, event)
-            case ReservationCancelled():
-                outcome = stores.reservations.cancel(tenant_id, event)
-        counts[outcome.result.value] += 1
-        # A duplicate is sent again: its first delivery may have stored the state and then failed
-        # before sending. The deduplication id makes the resend free within SQS's window.
-        if command is not None and outcome.result is not WriteResult.STALE:
-            commands.append(command)
-    deps.queue.send([QueuedCommand(c, tenant.message_group_id) for c in commands])
-    return {**counts, "commands": len(commands)}

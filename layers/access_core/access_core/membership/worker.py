@@ -35,7 +35,14 @@ from access_core.domain.model import (
     SyncState,
     Tenant,
 )
-from access_core.domain.ports import Clock, CommandQueue, MembershipKisi, MetricsSink, SecretStore
+from access_core.domain.ports import (
+    Clock,
+    CommandQueue,
+    MembershipKisi,
+    MetricsSink,
+    PlatformDirectory,
+    SecretStore,
+)
 from access_core.infrastructure.storage import AuditEntry, Stores, TransactionConflict
 from access_core.membership.convergence import (
     ConvergenceStep,
@@ -96,6 +103,8 @@ class WorkerDependencies:
     # Runs one step of a weekly reconciliation (access_core.sync.service), queued in the
     # tenant's message group; None where no sync is wired (the step is then left for the DLQ).
     weekly_step: Callable[[WeeklySyncStep], None] | None = None
+    # The tenant's platform API (a PlatformDirectory) when it has one connected, else None.
+    platform_for: Callable[[Tenant], PlatformDirectory | None] = lambda _tenant: None
 
 
 @dataclass

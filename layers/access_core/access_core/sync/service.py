@@ -25,7 +25,13 @@ from access_core.domain.commands import ConvergeMember, ObservedGrant, QueuedCom
 from access_core.domain.credentials import tenant_kisi_key
 from access_core.domain.events import utc_iso
 from access_core.domain.model import ConnectionState, Plan, Tenant
-from access_core.domain.ports import Clock, CommandQueue, MetricsSink, SecretStore
+from access_core.domain.ports import (
+    Clock,
+    CommandQueue,
+    MetricsSink,
+    PlatformDirectory,
+    SecretStore,
+)
 from access_core.infrastructure.storage import Stores
 from access_core.membership.policy import decide_membership_access
 from access_core.membership.reconciliation import (
@@ -99,6 +105,8 @@ class SyncDependencies:
     # A queued step runs in the worker (60 s): about 5 s of listing or 2,000 members.
     step_budget: WeeklyBudget = WeeklyBudget(pages=20, members=2_000)
     daily_overlap: timedelta = DAILY_OVERLAP
+    # The tenant's platform API (a PlatformDirectory) when it has one connected, else None.
+    platform_for: Callable[[Tenant], PlatformDirectory | None] = lambda _tenant: None
 
 
 def schedule_arguments(event: Mapping[str, Any]) -> tuple[list[str] | None, bool]:

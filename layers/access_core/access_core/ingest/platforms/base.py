@@ -119,6 +119,12 @@ class PlatformAdapter(Protocol):
     @property
     def verifier(self) -> WebhookVerifier: ...
 
+    # Whether the verified delivery vouches for its events' times. PushPress signs `data` only:
+    # its `created` could be set forward by whoever replays a captured delivery, so its events
+    # are stored no later than their receipt (membership.intake.not_after).
+    @property
+    def signs_event_times(self) -> bool: ...
+
     def translate(self, payload: object) -> Translation:
         """Translate an already-parsed JSON body.
 

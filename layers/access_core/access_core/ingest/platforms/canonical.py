@@ -70,6 +70,7 @@ class _Envelope(PlatformModel):
 class CanonicalAdapter:
     name = "canonical"
     verifier = BridgeSignature()
+    signs_event_times = True
 
     def translate(self, payload: object) -> Translation:
         body = require_object(payload)

@@ -123,6 +123,7 @@ _RESERVATION_PATHS: Final = {
 class PlaybypointAdapter:
     name = "playbypoint"
     verifier = BearerToken()
+    signs_event_times = True  # the bearer token authenticates the whole delivery
 
     def translate(self, payload: object) -> Translation:
         envelope = validate_as(_Envelope, require_object(payload))

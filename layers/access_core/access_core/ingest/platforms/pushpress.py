@@ -149,6 +149,7 @@ class _CustomerDeletedEvent(PlatformModel):
 class PushPressAdapter:
     name = "pushpress"
     verifier = PushPressSignature()
+    signs_event_times = False  # `created` is outside the signature
 
     def translate(self, payload: object) -> Translation:
         event_type = validate_as(_Envelope, require_object(payload)).event
