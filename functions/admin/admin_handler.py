@@ -7,7 +7,7 @@ routes are 404 and wrong methods 405, and the Kisi key never appears in a respon
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
@@ -23,12 +23,16 @@ from access_core.admin.models import (
     LocksResponse,
     LockSyncResponse,
     MemberAccessResponse,
+    PlatformConnectionResponse,
+    PlatformCredentialsRequest,
+    PlatformWebhookSecretRequest,
     SettingsRequest,
     SettingsResponse,
     StatusResponse,
     SyncRequest,
     SyncResultResponse,
     WebhookSecretResponse,
+    WebhookSecretsResponse,
 )
 from access_core.admin.service import AdminDependencies
 from access_core.domain.caller import Caller
@@ -58,7 +62,9 @@ ERROR_DESCRIPTIONS = {
     404: "Not this caller's tenant, or the tenant (or the object named) does not exist",
     409: "The request conflicts with the tenant's state (see the error code)",
     422: "The request is invalid (every offending field is named); nothing was changed",
-    503: "Kisi could not be reached; nothing was changed (retry after Retry-After seconds)",
+    502: "The platform answered in an unexpected way; nothing was changed",
+    503: "Kisi (or the platform's API) could not be reached; nothing was changed (retry after "
+    "Retry-After seconds)",
 }
 
 app = json_resolver()
@@ -174,12 +180,12 @@ def delete_kisi_credentials(
 @app.post(
     f"{TENANT}/webhook-secret",
     tags=[TAG],
-    summary="Generate (rotate) the webhook signing secret",
-    description="A new random secret replaces the stored one. It is answered in this response "
-    "only (Cache-Control: no-store) and never again: configure it in the platform's relay now. "
-    "Warm webhook functions cache the secret for up to 5 minutes, so for that long a webhook "
-    "signed with either secret may be refused (401) and should be retried by the platform. This "
-    "is the only response that carries a secret.",
+    summary="Generate (rotate) the bridge's own webhook signing secret (canonical endpoint)",
+    description="A new random secret becomes the current one for /webhooks/canonical; the "
+    "previous one stays accepted for 24 hours (the rotation overlap), so the sender can switch "
+    "without losing deliveries. It is answered in this response only (Cache-Control: no-store) "
+    "and never again. This is the only response that carries a secret. PushPress and Playbypoint "
+    "sign with their own secrets: paste those with PUT /webhook-secrets/{platform}.",
     responses=documented(WebhookSecretResponse, "The new secret, shown once"),
 )
 def post_webhook_secret(
@@ -187,6 +193,94 @@ def post_webhook_secret(
 ) -> Response[dict[str, Any]]:
     rotated = service.rotate_webhook_secret(tenant_id, admin, deps)
     return ok(rotated, headers={"Cache-Control": "no-store"})
+
+
+# ---- the club's platform: API key and webhook secrets ------------------------------------------
+
+PastedPlatform = Annotated[
+    Literal["pushpress", "playbypoint"],
+    Path(description="The platform whose own webhook secret (PushPress) or token (Playbypoint)"),
+]
+
+
+@app.put(
+    f"{TENANT}/platform-credentials",
+    tags=[TAG],
+    summary="Connect the platform's API: check a PushPress API key, then store it (write-only)",
+    description="The key is checked with PushPress (GET /company) before anything is stored. A "
+    "refused key answers 422 platform_key_invalid and changes nothing; PushPress unreachable "
+    "answers 503. On success the key goes to SSM (SecureString) and is never returned: responses "
+    "show its last 4 characters. The worker then looks up members whose enrollment came without "
+    "an email and confirms a grant with PushPress before giving it; the daily and weekly syncs "
+    "pull enrollments and customers from PushPress. 409 platform_mismatch unless the settings "
+    "name that platform.",
+    responses=documented(PlatformConnectionResponse, "Connected", 409, 502, 503, body=True),
+)
+def put_platform_credentials(
+    tenant_id: TenantId,
+    credentials: PlatformCredentialsRequest,
+    admin: AdminCaller,
+    deps: AdminDeps,
+) -> Response[dict[str, Any]]:
+    return ok(service.connect_platform(tenant_id, credentials, admin, deps))
+
+
+@app.delete(
+    f"{TENANT}/platform-credentials",
+    tags=[TAG],
+    summary="Disconnect the platform's API and delete its key",
+    description="The syncs go back to comparing Kisi with the bridge's own table; webhooks keep "
+    "working (they are verified with the webhook secret, not the API key).",
+    responses=documented(PlatformConnectionResponse, "Disconnected"),
+)
+def delete_platform_credentials(
+    tenant_id: TenantId, admin: AdminCaller, deps: AdminDeps
+) -> Response[dict[str, Any]]:
+    return ok(service.disconnect_platform(tenant_id, admin, deps))
+
+
+@app.get(
+    f"{TENANT}/webhook-secrets/<platform>",
+    tags=[TAG],
+    summary="Which webhook secrets of a platform are accepted, and until when (never the values)",
+    responses=documented(WebhookSecretsResponse, "The secret set's state"),
+)
+def get_webhook_secrets(
+    tenant_id: TenantId, platform: PastedPlatform, deps: AdminDeps
+) -> Response[dict[str, Any]]:
+    return ok(service.get_platform_webhook_secrets(tenant_id, platform, deps))
+
+
+@app.put(
+    f"{TENANT}/webhook-secrets/<platform>",
+    tags=[TAG],
+    summary="Store the webhook secret the platform shows (PushPress signing secret, Playbypoint "
+    "token)",
+    description="Paste what the platform's webhook page shows. It becomes the current secret; "
+    "the previous one stays accepted for overlap_hours (default 24), so deliveries signed with "
+    "either during the change are accepted. Write-only: never returned, never logged.",
+    responses=documented(WebhookSecretsResponse, "Stored", body=True),
+)
+def put_webhook_secrets(
+    tenant_id: TenantId,
+    platform: PastedPlatform,
+    request: PlatformWebhookSecretRequest,
+    admin: AdminCaller,
+    deps: AdminDeps,
+) -> Response[dict[str, Any]]:
+    return ok(service.set_platform_webhook_secret(tenant_id, platform, request, admin, deps))
+
+
+@app.delete(
+    f"{TENANT}/webhook-secrets/<platform>/previous",
+    tags=[TAG],
+    summary="Stop accepting the previous webhook secret now (it leaked)",
+    responses=documented(WebhookSecretsResponse, "Only the current secret is accepted"),
+)
+def delete_previous_webhook_secret(
+    tenant_id: TenantId, platform: PastedPlatform, admin: AdminCaller, deps: AdminDeps
+) -> Response[dict[str, Any]]:
+    return ok(service.end_platform_webhook_secret_overlap(tenant_id, platform, admin, deps))
 
 
 # ---- locks ------------------------------------------------------------------------------------

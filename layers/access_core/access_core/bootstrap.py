@@ -316,6 +316,9 @@ class Container:
             clock=self.clock,
             dead_letter_depth=self.command_dead_letter_depth,
             latest_sync_runs=self.latest_sync_runs,
+            platform_for_key=lambda api_key, company_id: self.pushpress_directory(
+                api_key, company_id
+            ),
         )
 
 

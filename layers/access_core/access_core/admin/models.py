@@ -178,6 +178,63 @@ class WebhookSecretResponse(_Response):
     timestamp_header: str = "X-Bridge-Timestamp"
 
 
+# ---- the club's platform: API key and webhook secrets ------------------------------------------
+
+CompanyId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\w.:-]+$")]
+
+
+class PlatformCredentialsRequest(_Request):
+    platform: Literal["pushpress"] = Field(
+        description="The platform whose API the bridge reads (PushPress; Playbypoint has none)"
+    )
+    api_key: Annotated[str, Field(min_length=16, max_length=256, pattern=r"^[!-~]+$")] = Field(
+        description="The platform's API key (write-only: never returned, never logged)",
+        json_schema_extra={"writeOnly": True},
+    )
+    company_id: CompanyId | None = Field(
+        default=None, description="PushPress company id, for a multi-company API key"
+    )
+
+
+class PlatformConnectionResponse(_Response):
+    tenant_id: str
+    platform: str
+    state: ConnectionState
+    checked_at: AwareDatetime | None
+    account_name: str | None = Field(description="The company the key acts for, as it says")
+    key_hint: str | None = Field(description="Last 4 characters of the stored key")
+    company_id: str | None
+
+
+class PlatformWebhookSecretRequest(_Request):
+    secret: Annotated[str, Field(min_length=1, max_length=1024)] = Field(
+        description="The signing secret (PushPress) or token (Playbypoint) the platform shows; "
+        "leading and trailing blanks are ignored (write-only: never returned, never logged)",
+        json_schema_extra={"writeOnly": True},
+    )
+    overlap_hours: Annotated[int, Field(ge=0, le=168)] | None = Field(
+        default=None,
+        description="How long the previous secret is still accepted (default 24; 0: at once)",
+    )
+
+
+class SecretStateView(_Response):
+    added_at: AwareDatetime
+    valid_until: AwareDatetime | None = Field(description="Null: accepted until replaced")
+    current: bool
+
+
+class WebhookSecretsResponse(_Response):
+    tenant_id: str
+    platform: str
+    configured: bool
+    secrets: list[SecretStateView] = Field(description="Newest first; never the values")
+    previous_valid_until: AwareDatetime | None = Field(
+        description="When the last previous secret stops being accepted"
+    )
+    webhook_path: str = Field(description="Where the platform posts: /webhooks/{platform}/{tenant}")
+
+
 # ---- locks ------------------------------------------------------------------------------------
 
 

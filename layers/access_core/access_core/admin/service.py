@@ -34,11 +34,16 @@ from access_core.admin.models import (
     MemberFacts,
     PlanSetting,
     PlanView,
+    PlatformConnectionResponse,
+    PlatformCredentialsRequest,
+    PlatformWebhookSecretRequest,
+    SecretStateView,
     SettingsRequest,
     SettingsResponse,
     StatusResponse,
     SyncRequest,
     WebhookSecretResponse,
+    WebhookSecretsResponse,
 )
 from access_core.domain.caller import Caller, caller_from_claims
 from access_core.domain.commands import QueuedCommand, ReevaluatePlan
@@ -46,15 +51,27 @@ from access_core.domain.credentials import tenant_kisi_key
 from access_core.domain.errors import (
     Conflict,
     DomainError,
+    FieldProblem,
     Forbidden,
     InvalidRequest,
     NotFound,
     Unauthenticated,
     Unavailable,
+    UpstreamFailed,
 )
 from access_core.domain.events import utc_iso
 from access_core.domain.model import ConnectionState, Lock, SyncState, Tenant
-from access_core.domain.ports import Clock, CommandQueue, MetricsSink, SecretStore
+from access_core.domain.ports import (
+    Clock,
+    CommandQueue,
+    MetricsSink,
+    PlatformAuthError,
+    PlatformDirectory,
+    PlatformError,
+    PlatformUnavailable,
+    SecretStore,
+)
+from access_core.domain.secrets import WebhookSecretStatus
 from access_core.infrastructure.storage import (
     AdminPlanWrite,
     AuditEntry,
@@ -116,6 +133,8 @@ class AdminDependencies:
     dead_letter_depth: Callable[[], int | None] = lambda: None
     latest_sync_runs: Callable[[str], dict[str, dict[str, Any] | None]] = _no_sync_runs
     new_secret: Callable[[], str] = field(default=lambda: secrets.token_urlsafe(32))
+    # (API key, company id) -> the platform's API for that key, to check it before storing it
+    platform_for_key: Callable[[str, str | None], PlatformDirectory] | None = None
 
 
 # ---- who may call -----------------------------------------------------------------------------
@@ -462,13 +481,170 @@ def _connection_answer(
 def rotate_webhook_secret(
     tenant_id: str, caller: Caller, deps: AdminDependencies
 ) -> WebhookSecretResponse:
-    """A new signing secret, stored and answered once (never to be shown again: the handler
-    answers it with Cache-Control: no-store)."""
+    """A new bridge signing secret, stored and answered once (never to be shown again: the
+    handler answers it with Cache-Control: no-store). The previous one stays accepted for the
+    rotation overlap (24 hours), so the platform's relay can switch without losing deliveries."""
     _tenant(deps, tenant_id)
     secret = deps.new_secret()
     deps.secrets.put_webhook_secret(tenant_id, secret)
     _audit(deps.stores, caller, tenant_id, "admin.webhook_secret_rotated")
     return WebhookSecretResponse(tenant_id=tenant_id, secret=secret, created_at=deps.clock())
+
+
+# ---- the club's platform: API key and webhook secrets ------------------------------------------
+
+
+class PlatformNotConnectable(Conflict):
+    code = "platform_mismatch"
+
+
+def connect_platform(
+    tenant_id: str, request: PlatformCredentialsRequest, caller: Caller, deps: AdminDependencies
+) -> PlatformConnectionResponse:
+    """Check the platform API key (PushPress: GET /company) before storing it write-only, like
+    the Kisi key. A refused key is 422 and changes nothing; PushPress unreachable is 503."""
+    tenant = _tenant(deps, tenant_id)
+    if tenant.platform != request.platform:
+        raise PlatformNotConnectable(
+            f"The club's platform is {tenant.platform!r}: set platform {request.platform!r} in "
+            "the settings (PUT /settings) before connecting its API."
+        )
+    if deps.platform_for_key is None:
+        raise Unavailable(
+            "This deployment cannot reach platform APIs.", code="platform_unavailable"
+        )
+    directory = deps.platform_for_key(request.api_key, request.company_id)
+    try:
+        account = directory.check_credentials()
+    except PlatformAuthError:
+        deps.metrics.count("AdminPlatformKeyRefused")
+        raise InvalidRequest(
+            f"{request.platform} refused this API key (wrong, revoked, or for another company); "
+            "nothing was stored.",
+            code="platform_key_invalid",
+        ) from None
+    except PlatformUnavailable as error:
+        raise Unavailable(
+            f"{request.platform} could not be reached; nothing was changed. Try again shortly.",
+            code="platform_unavailable",
+            retry_after_seconds=max(1, int(error.retry_after or KISI_RETRY_AFTER_SECONDS)),
+        ) from None
+    except PlatformError:
+        raise UpstreamFailed(
+            f"{request.platform} answered the key check in an unexpected way; nothing was stored.",
+            code="platform_error",
+        ) from None
+    now = deps.clock()
+    deps.secrets.put_platform_api_key(tenant_id, request.platform, request.api_key)
+    changes = {
+        "platform_api_state": ConnectionState.CONNECTED.value,
+        "platform_api_checked_at": utc_iso(now),
+        "platform_api_key_hint": request.api_key[-KEY_HINT_LENGTH:],
+        "platform_company_id": request.company_id,
+        "platform_account_name": account.name,
+    }
+    deps.stores.tenants.update(tenant_id, changes)
+    _audit(
+        deps.stores,
+        caller,
+        tenant_id,
+        "admin.platform_connected",
+        {"platform": request.platform, "key_hint": changes["platform_api_key_hint"]},
+    )
+    return _platform_answer(tenant.model_copy(update=changes | {"platform_api_checked_at": now}))
+
+
+def disconnect_platform(
+    tenant_id: str, caller: Caller, deps: AdminDependencies
+) -> PlatformConnectionResponse:
+    """Stop reading the platform's API (the syncs compare with our own table again), then
+    delete the key."""
+    tenant = _tenant(deps, tenant_id)
+    now = deps.clock()
+    changes = {
+        "platform_api_state": ConnectionState.DISCONNECTED.value,
+        "platform_api_checked_at": utc_iso(now),
+        "platform_api_key_hint": None,
+    }
+    deps.stores.tenants.update(tenant_id, changes)
+    deps.secrets.delete_platform_api_key(tenant_id, tenant.platform)
+    _audit(deps.stores, caller, tenant_id, "admin.platform_disconnected")
+    return _platform_answer(tenant.model_copy(update=changes | {"platform_api_checked_at": now}))
+
+
+def _platform_answer(tenant: Tenant) -> PlatformConnectionResponse:
+    return PlatformConnectionResponse(
+        tenant_id=tenant.tenant_id,
+        platform=tenant.platform,
+        state=tenant.platform_api_state,
+        checked_at=tenant.platform_api_checked_at,
+        account_name=tenant.platform_account_name,
+        key_hint=tenant.platform_api_key_hint,
+        company_id=tenant.platform_company_id,
+    )
+
+
+def set_platform_webhook_secret(
+    tenant_id: str,
+    platform: str,
+    request: PlatformWebhookSecretRequest,
+    caller: Caller,
+    deps: AdminDependencies,
+) -> WebhookSecretsResponse:
+    """Store the signing secret (PushPress) or token (Playbypoint) the admin pasted from the
+    platform; the previous one stays accepted for the overlap, so deliveries signed either way
+    during the change are not lost."""
+    _tenant(deps, tenant_id)
+    overlap = None if request.overlap_hours is None else timedelta(hours=request.overlap_hours)
+    try:
+        status = deps.secrets.add_webhook_secret(
+            tenant_id, platform, request.secret.strip(), overlap=overlap
+        )
+    except ValueError as error:
+        raise InvalidRequest(
+            "This cannot be a webhook secret; nothing was stored.",
+            code="webhook_secret_invalid",
+            fields=[FieldProblem(field="body.secret", message=str(error))],
+        ) from None
+    _audit(deps.stores, caller, tenant_id, "admin.webhook_secret_set", {"platform": platform})
+    return _secrets_answer(tenant_id, platform, status)
+
+
+def get_platform_webhook_secrets(
+    tenant_id: str, platform: str, deps: AdminDependencies
+) -> WebhookSecretsResponse:
+    _tenant(deps, tenant_id)
+    return _secrets_answer(
+        tenant_id, platform, deps.secrets.webhook_secret_status(tenant_id, platform)
+    )
+
+
+def end_platform_webhook_secret_overlap(
+    tenant_id: str, platform: str, caller: Caller, deps: AdminDependencies
+) -> WebhookSecretsResponse:
+    """Accept only the current secret from now on (a previous one leaked)."""
+    _tenant(deps, tenant_id)
+    status = deps.secrets.end_webhook_secret_overlap(tenant_id, platform)
+    _audit(
+        deps.stores, caller, tenant_id, "admin.webhook_secret_overlap_ended", {"platform": platform}
+    )
+    return _secrets_answer(tenant_id, platform, status)
+
+
+def _secrets_answer(
+    tenant_id: str, platform: str, status: WebhookSecretStatus
+) -> WebhookSecretsResponse:
+    return WebhookSecretsResponse(
+        tenant_id=tenant_id,
+        platform=platform,
+        configured=status.configured,
+        secrets=[
+            SecretStateView(added_at=s.added_at, valid_until=s.valid_until, current=s.current)
+            for s in status.secrets
+        ],
+        previous_valid_until=status.previous_valid_until,
+        webhook_path=f"/webhooks/{platform}/{tenant_id}",
+    )
 
 
 # ---- locks ------------------------------------------------------------------------------------
