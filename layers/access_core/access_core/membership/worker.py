@@ -40,7 +40,9 @@ from access_core.domain.ports import (
     CommandQueue,
     MembershipKisi,
     MetricsSink,
+    PlatformAuthError,
     PlatformDirectory,
+    PlatformUnavailable,
     SecretStore,
 )
 from access_core.infrastructure.storage import AuditEntry, Stores, TransactionConflict
@@ -50,7 +52,12 @@ from access_core.membership.convergence import (
     RevokeGrant,
     plan_convergence,
 )
-from access_core.membership.policy import MembershipDecision, decide_membership_access
+from access_core.membership.intake import store_platform_events
+from access_core.membership.policy import (
+    AccessReason,
+    MembershipDecision,
+    decide_membership_access,
+)
 from access_core.membership.reconciliation import apply_observation, managed_emails
 from kisi_client.errors import (
     KisiError,
@@ -211,14 +218,14 @@ def converge_member(
         return ConvergeResult.TENANT_UNKNOWN
     if member is None:
         return ConvergeResult.MEMBER_UNKNOWN
-    plan = stores.tenants.get_plan(tenant_id, member.plan_id) if member.plan_id else None
     now = deps.clock()
-    decision = decide_membership_access(member, plan, tenant.kisi_group_id, now)
-    recorded = member.kisi.grants
-    if observed is not None and _observation_is_newer(member, observed):
-        # A weekly repair: Kisi's listing, not our record, says what is there now.
-        recorded = apply_observation(recorded, observed, decision, managed_emails(member, decision))
-    steps = plan_convergence(decision, recorded, tenant.revoke_mode, member.name)
+    planned = _plan(tenant, member, observed, now, deps)
+    if _needs_the_platforms_word(planned):
+        confirmed = _confirm_with_platform(tenant, member, deps)
+        if confirmed is not None:
+            member = confirmed
+            planned = _plan(tenant, member, observed, now, deps)
+    decision, recorded, steps = planned.decision, planned.recorded, planned.steps
     if steps:
         family = family_decisions(stores, tenant, member, {r.email for r in recorded}, now)
         if family:
@@ -275,6 +282,75 @@ def converge_member(
         return ConvergeResult.FAILED
     _finish(deps, member, progress, SyncState.IN_SYNC, None, kisi)
     return ConvergeResult.CONVERGED
+
+
+@dataclass(frozen=True)
+class _Planned:
+    decision: MembershipDecision
+    recorded: list[KisiGrant]
+    steps: list[ConvergenceStep]
+
+
+def _plan(
+    tenant: Tenant,
+    member: Member,
+    observed: KisiObservation | None,
+    now: datetime,
+    deps: WorkerDependencies,
+) -> _Planned:
+    stores = deps.stores
+    plan = stores.tenants.get_plan(tenant.tenant_id, member.plan_id) if member.plan_id else None
+    decision = decide_membership_access(member, plan, tenant.kisi_group_id, now)
+    recorded = member.kisi.grants
+    if observed is not None and _observation_is_newer(member, observed):
+        # A weekly repair: Kisi's listing, not our record, says what is there now.
+        recorded = apply_observation(recorded, observed, decision, managed_emails(member, decision))
+    return _Planned(
+        decision, recorded, plan_convergence(decision, recorded, tenant.revoke_mode, member.name)
+    )
+
+
+def _needs_the_platforms_word(planned: _Planned) -> bool:
+    """A grant is about to be given, or the member has no email to grant: ask the platform's
+    API (where the club connected one) before acting on what a webhook said. A webhook is a
+    trigger: PushPress signs neither its event type nor its time, so a replayed delivery could
+    otherwise re-grant a cancelled member; and an enrollment event carries no email."""
+    return planned.decision.reason is AccessReason.NO_EMAIL or any(
+        isinstance(step, EnsureGrant) for step in planned.steps
+    )
+
+
+def _confirm_with_platform(
+    tenant: Tenant, member: Member, deps: WorkerDependencies
+) -> Member | None:
+    """Read the member from the platform, store what it says through the ordered intake path
+    (read now, so it outranks any earlier webhook), and answer the member as stored; None when
+    the tenant has no platform API or it refused the key (the webhook's word stands then)."""
+    directory = deps.platform_for(tenant)
+    if directory is None:
+        return None
+    try:
+        facts = directory.member_facts(member.member_id)
+    except PlatformUnavailable as error:
+        raise RetryLater(f"platform unavailable: {error}", error.retry_after) from error
+    except PlatformAuthError:
+        deps.stores.tenants.update(
+            tenant.tenant_id,
+            {
+                "platform_api_state": ConnectionState.INVALID_CREDENTIALS.value,
+                "platform_api_checked_at": utc_iso(deps.clock()),
+            },
+        )
+        logger.warning(
+            "the platform refused the tenant's API key", extra={"tenant_id": tenant.tenant_id}
+        )
+        deps.metrics.count("PlatformKeyRefused")
+        return None
+    finally:
+        deps.metrics.count("PlatformCalls", directory.calls_made)
+    store_platform_events(deps.stores, deps.queue, tenant, facts.events(), converge=False)
+    deps.metrics.count("PlatformConfirmations")
+    return deps.stores.members.get(tenant.tenant_id, member.member_id) or member
 
 
 def family_decisions(
