@@ -178,9 +178,17 @@ class FakeQueue:
 
     sent: list[QueuedCommand] = field(default_factory=list)
     delayed: list[tuple[str, int]] = field(default_factory=list)
+    requeued: list[tuple[str, str]] = field(default_factory=list)
+    dead_lettered: list[tuple[str, str, str]] = field(default_factory=list)
 
     def send(self, commands: Sequence[QueuedCommand]) -> None:
         self.sent.extend(commands)
 
     def delay_retry(self, receipt_handle: str, delay_seconds: int) -> None:
         self.delayed.append((receipt_handle, delay_seconds))
+
+    def requeue(self, body: str, message_group_id: str) -> None:
+        self.requeued.append((body, message_group_id))
+
+    def dead_letter(self, body: str, message_group_id: str, reason: str) -> None:
+        self.dead_lettered.append((body, message_group_id, reason))

@@ -40,6 +40,7 @@ def stack_environment(resources: StackResources, kisi_base_url: str) -> dict[str
         "TABLE_NAME": resources.table_names["BridgeTable"],
         "IDEMPOTENCY_TABLE_NAME": resources.table_names["IdempotencyTable"],
         "COMMAND_QUEUE_URL": resources.queue_urls["CommandQueue"],
+        "COMMAND_DLQ_URL": resources.queue_urls["CommandDeadLetterQueue"],
         "SSM_PREFIX": SSM_PREFIX,
         "KISI_BASE_URL": kisi_base_url,
         "KISI_INTEGRATION_CONTACT": "",

@@ -507,8 +507,19 @@ def check_table_and_queue_access(t: Template) -> None:
         assert full or "BridgeTable" in read.get(name, set()) & write.get(name, set()), name
     senders = {n for n, q in policy_template_targets(t, "SQSSendMessagePolicy").items() if q}
     assert senders == ENQUEUERS
+    worker_name, _, _ = worker(t)
     for name in senders:
-        assert policy_template_targets(t, "SQSSendMessagePolicy")[name] == {"CommandQueue"}
+        # The worker alone also sends to the DLQ: a poison command, moved there by itself.
+        expected = {"CommandQueue"} | ({"CommandDeadLetterQueue"} if name == worker_name else set())
+        assert policy_template_targets(t, "SQSSendMessagePolicy")[name] == expected, name
+
+
+def check_worker_receive_limit_matches_the_queue(t: Template) -> None:
+    """The worker requeues a command held back by a fault before the queue's receive limit."""
+    from access_core.membership.worker import RECEIVE_LIMIT
+
+    redrive = t["Resources"]["CommandQueue"]["Properties"]["RedrivePolicy"]
+    assert redrive["maxReceiveCount"] == RECEIVE_LIMIT
 
 
 def check_worker_can_delay_messages(t: Template) -> None:
@@ -558,6 +569,7 @@ CHECKS: list[Callable[[Template], None]] = [
     check_ssm_writes_only_from_admin,
     check_table_and_queue_access,
     check_worker_can_delay_messages,
+    check_worker_receive_limit_matches_the_queue,
     check_outputs,
 ]
 

@@ -121,7 +121,9 @@ class Container:
 
     @cached_property
     def command_queue(self) -> SqsCommandQueue:
-        return SqsCommandQueue(self.sqs, self.settings.command_queue_url)
+        return SqsCommandQueue(
+            self.sqs, self.settings.command_queue_url, self.environ.get("COMMAND_DLQ_URL")
+        )
 
     @cached_property
     def secret_store(self) -> SsmSecretStore:

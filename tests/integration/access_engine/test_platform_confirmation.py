@@ -4,7 +4,6 @@ The same look-up fills in the email an enrollment event does not carry."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -79,7 +78,7 @@ class ClubPlatform:
 
 
 @pytest.fixture
-def platform(club: Club) -> Iterator[ClubPlatform]:
+def platform(club: Club) -> ClubPlatform:
     """The club connected a platform API: the worker may ask it."""
     connected = ClubPlatform()
 
@@ -88,7 +87,7 @@ def platform(club: Club) -> Iterator[ClubPlatform]:
 
     container = bootstrap.container()
     container.worker = replace(container.worker, platform_for=platform_for)
-    yield connected
+    return connected
 
 
 def test_a_replayed_grant_is_not_given_when_the_platform_says_cancelled(

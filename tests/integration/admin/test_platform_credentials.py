@@ -83,7 +83,8 @@ def test_a_checked_key_is_stored_write_only(
     assert answer.body["key_hint"] == PUSHPRESS_KEY[-4:]
     assert PUSHPRESS_KEY not in repr(answer.body)
     tenant = club.stack_tenant()
-    assert tenant.platform_api_connected and tenant.platform_company_id == "company-1"
+    assert tenant.platform_api_connected
+    assert tenant.platform_company_id == "company-1"
     stored = bootstrap.container().secret_store.platform_api_key(tenant.tenant_id, "pushpress")
     assert stored == PUSHPRESS_KEY
     assert bootstrap.container().platform_directory(tenant) is not None
@@ -132,7 +133,8 @@ def test_disconnecting_deletes_the_key(
     assert connect(admin).status == 200
     answer = admin("DELETE", "/platform-credentials")
     assert answer.status == 200
-    assert answer.body["state"] == "disconnected" and answer.body["key_hint"] is None
+    assert answer.body["state"] == "disconnected"
+    assert answer.body["key_hint"] is None
     tenant = club.stack_tenant()
     assert (
         bootstrap.container().secret_store.platform_api_key(tenant.tenant_id, "pushpress") is None
@@ -149,7 +151,8 @@ def test_a_pasted_secret_is_accepted_with_an_overlap_and_never_shown(
     assert first.body["webhook_path"] == "/webhooks/pushpress/club-1"
     second = admin("PUT", "/webhook-secrets/pushpress", {"secret": SIGNING_SECRET + "-new"})
     current, previous = second.body["secrets"][:2]
-    assert current["current"] and not previous["current"]
+    assert current["current"]
+    assert not previous["current"]
     assert previous["valid_until"] is not None
     assert datetime.fromisoformat(previous["valid_until"]) > datetime.now(UTC)
     ended = admin("DELETE", "/webhook-secrets/pushpress/previous")

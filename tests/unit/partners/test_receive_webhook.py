@@ -138,6 +138,12 @@ class Recorder:
     def delay_retry(self, receipt_handle: str, delay_seconds: int) -> None:
         self.calls.append("queue.delay_retry")
 
+    def requeue(self, body: str, message_group_id: str) -> None:
+        self.calls.append("queue.requeue")
+
+    def dead_letter(self, body: str, message_group_id: str, reason: str) -> None:
+        self.calls.append("queue.dead_letter")
+
     def __getattr__(self, name: str) -> Callable[..., None]:
         def record(*args: object, **kwargs: object) -> None:
             self.calls.append(name)

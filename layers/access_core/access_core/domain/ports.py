@@ -27,6 +27,15 @@ class CommandQueue(Protocol):
     def delay_retry(self, receipt_handle: str, delay_seconds: int) -> None:
         """Make a received message visible again only after `delay_seconds`."""
 
+    def requeue(self, body: str, message_group_id: str) -> None:
+        """Send a received command again as a new message (its receive count starts over), at
+        the end of its group: for a command near the queue's receive limit that must not be
+        dead-lettered (commands name a member, so their order does not matter)."""
+
+    def dead_letter(self, body: str, message_group_id: str, reason: str) -> None:
+        """Move one message to the dead-letter queue alone (its group goes on); raise when the
+        queue has none configured."""
+
 
 class SecretStore(Protocol):
     """Write-only secrets per tenant: read by the stack, never returned to a caller or logged."""

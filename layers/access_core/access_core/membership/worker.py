@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from access_core.domain.commands import (
@@ -77,6 +78,24 @@ MAX_RETRY_DELAY_SECONDS = 900
 # that backs off like any other fault: ten deliveries of Kisi's 1-2 s would dead-letter it within
 # a minute of a 429 storm; with the backoff that takes about an hour.
 RETRIES_AT_KISIS_WORD = 2
+# The command queue's maxReceiveCount (template.yaml; tests/infra checks they agree).
+RECEIVE_LIMIT = 10
+# A command held back by a fault is sent again as a new message at this receive count, so a long
+# outage dead-letters nothing; a command failing for another reason is moved to the DLQ alone.
+REQUEUE_AT_RECEIVES = RECEIVE_LIMIT - 2
+POISON_AFTER_RECEIVES = 3
+TRANSIENT_AWS_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "Throttling",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionConflictException",
+        "TransactionCanceledException",
+    }
+)
 KisiFactory = Callable[[Tenant, str], MembershipKisi]
 
 
@@ -150,29 +169,87 @@ def retry_delay_seconds(retry: RetryLater, receive_count: int) -> int:
     return max(named, retry_backoff_seconds(receive_count - RETRIES_AT_KISIS_WORD))
 
 
-def process_message(
-    body: str, receipt_handle: str, receive_count: int, deps: WorkerDependencies
-) -> None:
-    """Run one queued command. Raises to leave it on the queue (after a delay for Kisi faults);
-    a message that fails every delivery reaches the dead-letter queue with its reason logged."""
+@dataclass(frozen=True)
+class ReceivedMessage:
+    """One delivery of a command message, as the queue handed it over."""
+
+    body: str
+    receipt_handle: str
+    receive_count: int
+    message_group_id: str
+
+
+def process_message(message: ReceivedMessage, deps: WorkerDependencies) -> None:
+    """Run one queued command. Raises to leave it on the queue (after a delay for Kisi faults).
+
+    Nothing is lost and no message holds its group back for good:
+    - a message that is not a command is moved to the dead-letter queue alone, at once;
+    - a command that keeps failing unexpectedly (a bug, not a fault of Kisi or AWS) is moved
+      there alone after POISON_AFTER_RECEIVES deliveries, so the rest of its group goes on;
+    - a command a fault holds back (Kisi or the platform down, AWS throttling) is sent again as a
+      new message before it reaches the queue's receive limit, however long the outage lasts.
+    """
     try:
-        command = parse_command(body)
+        command = parse_command(message.body)
     except ValidationError as error:
         logger.error(
             "poison command: not a valid command",
-            extra={"receive_count": receive_count, "errors": error.errors(include_input=False)},
+            extra={
+                "receive_count": message.receive_count,
+                "errors": error.errors(include_input=False),
+            },
         )
-        raise
+        deps.queue.dead_letter(message.body, message.message_group_id, "not a valid command")
+        deps.metrics.count("CommandsDeadLettered")
+        return
     try:
         handle_command(command, deps)
     except RetryLater as retry:
-        delay = retry_delay_seconds(retry, receive_count)
-        logger.info(
-            "command retried later",
-            extra={"reason": retry.reason, "delay_seconds": delay, "tenant_id": command.tenant_id},
+        _retry_later(message, command, retry, deps)
+    except Exception as error:
+        if is_transient_fault(error):
+            _retry_later(message, command, RetryLater(f"{type(error).__name__}: {error}"), deps)
+            return
+        if message.receive_count < POISON_AFTER_RECEIVES:
+            raise
+        logger.exception(
+            "poison command: failed every delivery, moved to the dead-letter queue",
+            extra={"tenant_id": command.tenant_id, "receive_count": message.receive_count},
         )
-        deps.queue.delay_retry(receipt_handle, delay)
-        raise
+        deps.queue.dead_letter(message.body, message.message_group_id, type(error).__name__)
+        deps.metrics.count("CommandsDeadLettered")
+
+
+def _retry_later(
+    message: ReceivedMessage, command: Command, retry: RetryLater, deps: WorkerDependencies
+) -> None:
+    """Leave the command for a later delivery; near the receive limit, as a new message."""
+    if message.receive_count >= REQUEUE_AT_RECEIVES:
+        logger.info(
+            "command sent again before the receive limit",
+            extra={"reason": retry.reason, "tenant_id": command.tenant_id},
+        )
+        deps.queue.requeue(message.body, message.message_group_id)
+        deps.metrics.count("CommandsRequeued")
+        return
+    delay = retry_delay_seconds(retry, message.receive_count)
+    logger.info(
+        "command retried later",
+        extra={"reason": retry.reason, "delay_seconds": delay, "tenant_id": command.tenant_id},
+    )
+    deps.queue.delay_retry(message.receipt_handle, delay)
+    raise retry
+
+
+def is_transient_fault(error: Exception) -> bool:
+    """AWS throttling, timeouts and 5xx (retried, never taken for a poison command)."""
+    if isinstance(error, (BotoCoreError, TransactionConflict)):
+        return True
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code", "")
+        status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        return status >= 500 or code in TRANSIENT_AWS_CODES
+    return False
 
 
 def handle_command(command: Command, deps: WorkerDependencies) -> None:
