@@ -6,11 +6,16 @@ at once, not cut off."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from access_core import bootstrap
+from access_core.domain.errors import SecretsUnavailable
+from access_core.domain.model import SyncState
 from access_core.membership.worker import RECEIVE_LIMIT
 from local_runtime.lambda_events import LocalLambdaContext, sqs_event
+from tests.fakes import FakeSecrets
 from tests.integration.harness import T0, UNMANAGED_EMAIL, Club
 
 if TYPE_CHECKING:
@@ -89,3 +94,29 @@ def test_a_batch_started_too_late_is_handed_back_at_once(club: Club) -> None:
     # Visible again at once (not after the queue's 6-minute visibility timeout).
     again = club.stack.sqs.receive_message(QueueUrl=urls["CommandQueue"], MaxNumberOfMessages=10)
     assert len(again.get("Messages", [])) == 2
+
+
+class ThrottledSecrets(FakeSecrets):
+    """SSM throttles every read of a Kisi key."""
+
+    def kisi_api_key(self, tenant_id: str, *, hint: str | None = None) -> str | None:
+        raise SecretsUnavailable()
+
+
+def test_a_throttled_secret_store_retries_the_command_instead_of_failing_the_member(
+    club: Club,
+) -> None:
+    """Issue 14, H2: SSM throttling used to read as "no key": the member was recorded failed and
+    the command deleted."""
+    container = bootstrap.container()
+    working = container.worker
+    container.worker = replace(working, secrets=ThrottledSecrets())
+    club.membership("m1", ADA, "active", T0)
+    club.stack.worker_poller(retry_visibility_seconds=0).poll_once()
+    assert club.stack.queue_depth() == 1, "the command waits on the queue"
+    assert club.stored_member("m1").kisi.sync_state is not SyncState.FAILED
+    assert club.stored_member("m1").kisi.last_error is None
+
+    container.worker = working
+    club.converge()
+    assert ADA in club.group_emails()

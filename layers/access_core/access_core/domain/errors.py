@@ -108,3 +108,12 @@ class Unavailable(DomainError):
     """A system the request needs cannot be reached now; retry after `retry_after_seconds`."""
 
     code = "unavailable"
+
+
+class SecretsUnavailable(Unavailable):
+    """The secret store could not be read (throttled, down): not the same as "no secret"."""
+
+    code = "secrets_unavailable"
+
+    def __init__(self, message: str = "Secrets could not be read now; retry shortly.") -> None:
+        super().__init__(message, retry_after_seconds=5)

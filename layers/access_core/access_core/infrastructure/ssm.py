@@ -30,7 +30,9 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.parameters import SSMProvider
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+from botocore.exceptions import ClientError
 
+from access_core.domain.errors import SecretsUnavailable
 from access_core.domain.events import utc_iso
 from access_core.domain.secrets import (
     DEFAULT_ROTATION_OVERLAP,
@@ -60,6 +62,13 @@ SECRET_SET_FORMAT = "webhook-secrets"
 # A value stored as a plain string has no recorded time.
 LEGACY_ADDED_AT = datetime(1970, 1, 1, tzinfo=UTC)
 _SECRET_SET_NAME = re.compile(r"[a-z][a-z0-9]{1,30}")
+
+
+def _parameter_not_found(cause: BaseException | None) -> bool:
+    return (
+        isinstance(cause, ClientError)
+        and cause.response.get("Error", {}).get("Code") == "ParameterNotFound"
+    )
 
 
 def utc_now() -> datetime:
@@ -142,8 +151,13 @@ class SsmSecretStore:
                 decrypt=True,
                 force_fetch=fresh,
             )
-        except GetParameterError:
-            return None
+        except GetParameterError as error:
+            # Powertools wraps every failure; only a missing parameter means "no secret". A
+            # throttled or failing SSM must not read as one (the worker would record the member
+            # failed, the webhook refuse an authentic delivery): it is raised, and retried.
+            if _parameter_not_found(error.__context__):
+                return None
+            raise SecretsUnavailable() from error
         return str(value) if value else None
 
     def _write(self, tenant_id: str, secret: str, value: str) -> None:

@@ -94,9 +94,12 @@ def receive_webhook(request: WebhookRequest, deps: WebhookDependencies) -> Webho
     if len(request.body) > MAX_WEBHOOK_BODY_BYTES:
         raise TooLarge(f"Webhook bodies are limited to {MAX_WEBHOOK_BODY_BYTES} bytes.")
     now = deps.clock()
-    tenant = None
-    if _signed_by_tenant(request, adapter.verifier, deps, now):
-        tenant = deps.stores.tenants.get(request.tenant_id)
+    # The tenant first: an id that names no tenant costs one DynamoDB read and no SSM call, so
+    # unsigned traffic cannot spend the account's SSM throughput that every tenant's secret reads
+    # share. It is answered like a bad signature, so tenant ids cannot be probed.
+    tenant = deps.stores.tenants.get(request.tenant_id)
+    if tenant is not None and not _signed_by_tenant(request, adapter.verifier, deps, now):
+        tenant = None
     if tenant is None:
         deps.metrics.count("WebhookUnauthorized")
         raise WebhookUnauthenticated("Invalid signature or unknown tenant.")

@@ -27,6 +27,7 @@ from access_core.domain.commands import (
     parse_command,
 )
 from access_core.domain.credentials import tenant_kisi_key
+from access_core.domain.errors import SecretsUnavailable
 from access_core.domain.events import utc_iso
 from access_core.domain.model import (
     ConnectionState,
@@ -243,7 +244,7 @@ def _retry_later(
 
 def is_transient_fault(error: Exception) -> bool:
     """AWS throttling, timeouts and 5xx (retried, never taken for a poison command)."""
-    if isinstance(error, (BotoCoreError, TransactionConflict)):
+    if isinstance(error, (BotoCoreError, TransactionConflict, SecretsUnavailable)):
         return True
     if isinstance(error, ClientError):
         code = error.response.get("Error", {}).get("Code", "")
