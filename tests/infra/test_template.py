@@ -453,7 +453,7 @@ def check_iam_scoped_to_own_resources(t: Template) -> None:
         assert template_name in POLICY_TEMPLATES, f"{name}: {template_name}"
         argument = arguments[POLICY_TEMPLATES[template_name]]
         if template_name == "SSMParameterReadPolicy":
-            assert sub(argument) == SSM_PARAMETERS, f"{name}: SSM path not per stage"
+            assert str(sub(argument)).startswith("kisi-access-bridge/${Stage}/"), name
         else:
             assert ref(argument) in t["Resources"], f"{name}: {template_name} {argument}"
     for name, statement in statements(t):
@@ -464,6 +464,35 @@ def check_iam_scoped_to_own_resources(t: Template) -> None:
                 assert actions <= STAR_RESOURCE_ACTIONS, f"{name}: {actions} on *"
             else:
                 assert own_resource(resource, t), f"{name}: {resource}"
+
+
+# Least privilege (issue 14, M1): each function reads only the secrets it uses.
+SECRET_READS = {
+    "WebhookFunction": {"kisi-access-bridge/${Stage}/tenants/*/*webhook-secret"},
+    "UnlockFunction": {"kisi-access-bridge/${Stage}/tenants/*/kisi-api-key"},
+    "AdminFunction": {SSM_PARAMETERS},
+    **dict.fromkeys(
+        ("KisiWorkerFunction", "SyncDailyFunction", "SyncWeeklyFunction"),
+        {
+            "kisi-access-bridge/${Stage}/tenants/*/kisi-api-key",
+            "kisi-access-bridge/${Stage}/tenants/*/pushpress-api-key",
+        },
+    ),
+}
+
+
+def check_each_function_reads_only_its_secrets(t: Template) -> None:
+    reads: dict[str, set[str]] = {}
+    for name, policy in policies(t):
+        if isinstance(policy, dict) and "SSMParameterReadPolicy" in policy:
+            path = sub(policy["SSMParameterReadPolicy"]["ParameterName"])
+            reads.setdefault(name, set()).add(str(path))
+    assert reads == SECRET_READS
+    # The webhook secret names and the API key names never overlap (ssm.py's names).
+    from access_core.infrastructure.ssm import KISI_API_KEY, PLATFORM_API_KEY, WEBHOOK_SECRET
+
+    assert not KISI_API_KEY.endswith(WEBHOOK_SECRET)
+    assert not PLATFORM_API_KEY.format(platform="pushpress").endswith(WEBHOOK_SECRET)
 
 
 def check_kms_only_through_ssm(t: Template) -> None:
@@ -565,6 +594,7 @@ CHECKS: list[Callable[[Template], None]] = [
     check_routes_and_auth,
     check_http_api_logs_and_throttling,
     check_iam_scoped_to_own_resources,
+    check_each_function_reads_only_its_secrets,
     check_kms_only_through_ssm,
     check_ssm_writes_only_from_admin,
     check_table_and_queue_access,
