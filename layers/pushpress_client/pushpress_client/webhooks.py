@@ -201,7 +201,7 @@ def _envelope(body: bytes) -> Mapping[str, Any]:
         # As fetch's Request.json() reads it: UTF-8, a leading BOM dropped, bad bytes replaced.
         text = body.decode("utf-8-sig", errors="replace")
         parsed = js_json.parse(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep to parse
         raise WebhookVerificationError(
             WebhookFailure.MALFORMED_BODY, "the body is not JSON"
         ) from None

@@ -31,6 +31,7 @@ from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 from pydantic import BaseModel, BeforeValidator
 from pydantic_core import PydanticCustomError
 
+from access_core.domain import json_text
 from access_core.domain.caller import Caller, claims_of
 from access_core.domain.errors import DomainError
 from access_core.http.errors import domain_error_response, install_domain_errors
@@ -68,7 +69,11 @@ def bounded_json(text: str) -> Any:
     """The resolver's JSON body parser: refuses a body over the limit before parsing it."""
     if len(text.encode()) > MAX_BODY_BYTES:
         raise BodyTooLarge
-    return json.loads(text)
+    try:
+        return json_text.loads(text)
+    except json_text.NotJson as error:
+        # The form Powertools' validation turns into its json_invalid problem (answered 400).
+        raise json.JSONDecodeError(str(error), "", 0) from None
 
 
 class JsonBodyValidation(OpenAPIRequestValidationMiddleware):

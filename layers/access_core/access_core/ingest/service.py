@@ -6,13 +6,13 @@ made on this path: the worker converges members from the queue.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from access_core.domain import json_text
 from access_core.domain.errors import (
     FieldProblem,
     InvalidRequest,
@@ -104,8 +104,8 @@ def receive_webhook(request: WebhookRequest, deps: WebhookDependencies) -> Webho
         deps.metrics.count("WebhookUnauthorized")
         raise WebhookUnauthenticated("Invalid signature or unknown tenant.")
     try:
-        payload = json.loads(request.body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        payload = json_text.loads(request.body)
+    except json_text.NotJson as error:
         raise MalformedRequest(f"The body is not valid JSON: {error}.") from None
     try:
         translation = adapter.translate(payload)
