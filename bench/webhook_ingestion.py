@@ -101,14 +101,20 @@ def run(*, events: int = 20) -> Report:
             "membership.upserted, known",
         )
 
-        replayed = [tenant.membership(member(n), "active") for n in range(events)]
+        # A redelivery is the same body again (the same event id with another payload is refused).
+        sent_at = [tenant.updated_at() for _ in range(events)]
+        replayed = [
+            tenant.membership(member(n), "active", updated_at=sent_at[n]) for n in range(events)
+        ]
         _measure(
             report,
             counter,
             tenant,
             "membership_upserted.redelivered",
             events,
-            lambda n: tenant.membership(member(n), event_id=replayed[n].body["event_id"]),
+            lambda n: tenant.membership(
+                member(n), event_id=replayed[n].body["event_id"], updated_at=sent_at[n]
+            ),
             "the same event id again (answered from the idempotency record)",
         )
         stale = (T0 - timedelta(days=1)).isoformat()

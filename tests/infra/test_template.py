@@ -471,13 +471,13 @@ SECRET_READS = {
     "WebhookFunction": {"kisi-access-bridge/${Stage}/tenants/*/*webhook-secret"},
     "UnlockFunction": {"kisi-access-bridge/${Stage}/tenants/*/kisi-api-key"},
     "AdminFunction": {SSM_PARAMETERS},
-    **dict.fromkeys(
-        ("KisiWorkerFunction", "SyncDailyFunction", "SyncWeeklyFunction"),
-        {
+    **{
+        name: {
             "kisi-access-bridge/${Stage}/tenants/*/kisi-api-key",
             "kisi-access-bridge/${Stage}/tenants/*/pushpress-api-key",
-        },
-    ),
+        }
+        for name in ("KisiWorkerFunction", "SyncDailyFunction", "SyncWeeklyFunction")
+    },
 }
 
 

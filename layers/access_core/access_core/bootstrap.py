@@ -144,7 +144,13 @@ class Container:
         persistence = DynamoDBPersistenceLayer(
             table_name=self.settings.idempotency_table_name, boto3_client=self.dynamodb
         )
-        config = IdempotencyConfig(expires_after_seconds=WEBHOOK_IDEMPOTENCY_SECONDS)
+        from access_core.infrastructure.idempotency import FINGERPRINT, KEY_PATH
+
+        config = IdempotencyConfig(
+            event_key_jmespath=KEY_PATH,
+            payload_validation_jmespath=FINGERPRINT,
+            expires_after_seconds=WEBHOOK_IDEMPOTENCY_SECONDS,
+        )
         return PowertoolsIdempotencyGuard(persistence, config)
 
     def tenant_worker_client(self, tenant: Tenant, api_key: str) -> KisiClient:

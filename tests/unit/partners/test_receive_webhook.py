@@ -153,7 +153,7 @@ class Recorder:
 
 class NoWork:
     def run_once(
-        self, key: Mapping[str, str], work: Callable[[], dict[str, Any]]
+        self, key: Mapping[str, str], fingerprint: str, work: Callable[[], dict[str, Any]]
     ) -> dict[str, Any]:
         raise AssertionError("no event should be applied here")
 

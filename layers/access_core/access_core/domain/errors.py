@@ -76,6 +76,12 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class ReusedEventId(Conflict):
+    """An event id already received with another payload: a platform bug or a forgery."""
+
+    code = "event_id_reused"
+
+
 class TooLarge(DomainError):
     code = "payload_too_large"
 

@@ -5,11 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from access_core.domain.errors import ReusedEventId
+
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import (
         DynamoDBPersistenceLayer,
         IdempotencyConfig,
     )
+
+
+# The field of the idempotent data holding the payload's fingerprint (config: validation path).
+FINGERPRINT = "fingerprint"
+KEY_PATH = "key"
 
 
 class PowertoolsIdempotencyGuard:
@@ -20,9 +27,15 @@ class PowertoolsIdempotencyGuard:
         self.config = config
 
     def run_once(
-        self, key: Mapping[str, str], work: Callable[[], dict[str, Any]]
+        self, key: Mapping[str, str], fingerprint: str, work: Callable[[], dict[str, Any]]
     ) -> dict[str, Any]:
+        """`fingerprint` travels beside the key: the config's `payload_validation_jmespath`
+        compares it with the stored record's, so a reused key with another payload raises
+        Powertools' IdempotencyValidationError, raised again as `ReusedEventId` (409)."""
         from aws_lambda_powertools.utilities.idempotency import idempotent_function
+        from aws_lambda_powertools.utilities.idempotency.exceptions import (
+            IdempotencyValidationError,
+        )
 
         @idempotent_function(  # type: ignore[untyped-decorator]
             data_keyword_argument="event_key",
@@ -32,5 +45,12 @@ class PowertoolsIdempotencyGuard:
         def process_event(event_key: dict[str, str]) -> dict[str, Any]:
             return work()
 
-        result: dict[str, Any] = process_event(event_key=dict(key))
+        try:
+            result: dict[str, Any] = process_event(
+                event_key={"key": dict(key), FINGERPRINT: fingerprint}
+            )
+        except IdempotencyValidationError:
+            raise ReusedEventId(
+                "This event id was already received with another payload; nothing was changed."
+            ) from None
         return result

@@ -6,6 +6,7 @@ made on this path: the worker converges members from the queue.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -34,10 +35,12 @@ MAX_WEBHOOK_BODY_BYTES = 256 * 1024
 
 
 class IdempotencyGuard(Protocol):
-    """Runs `work` once per key; a repeated key returns the first result without running it."""
+    """Runs `work` once per key; a repeated key returns the first result without running it.
+    A repeated key with another `fingerprint` raises `domain.errors.ReusedEventId` (nothing
+    runs)."""
 
     def run_once(
-        self, key: Mapping[str, str], work: Callable[[], dict[str, Any]]
+        self, key: Mapping[str, str], fingerprint: str, work: Callable[[], dict[str, Any]]
     ) -> dict[str, Any]: ...
 
 
@@ -137,8 +140,12 @@ def receive_webhook(request: WebhookRequest, deps: WebhookDependencies) -> Webho
     events = translation.events
     if not adapter.signs_event_times:
         events = not_after(events, now)
+    fingerprint = hashlib.sha256(
+        "\n".join(event.model_dump_json() for event in translation.events).encode()
+    ).hexdigest()
     summary = deps.idempotency.run_once(
         idempotency_key,
+        fingerprint,
         lambda: store_platform_events(deps.stores, deps.queue, tenant, events).as_dict(),
     )
     deps.metrics.count("WebhookAccepted")
