@@ -177,3 +177,14 @@ def test_the_bridges_own_secret_is_not_pasted(admin: AdminApi) -> None:
     answer = admin("PUT", "/webhook-secrets/canonical", {"secret": SIGNING_SECRET})
     assert answer.status == 422
     assert answer.body["fields"][0]["field"] == "path.platform"
+
+
+def test_the_status_shows_the_platform_connection(
+    admin: AdminApi, directory: CheckedDirectory
+) -> None:
+    assert admin("GET", "/status").body["platform_api"]["state"] == "disconnected"
+    assert connect(admin).status == 200
+    shown = admin("GET", "/status").body["platform_api"]
+    assert shown["state"] == "connected"
+    assert shown["key_hint"] == PUSHPRESS_KEY[-4:]
+    assert PUSHPRESS_KEY not in repr(shown)

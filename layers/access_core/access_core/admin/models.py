@@ -309,6 +309,9 @@ class StatusResponse(_Response):
     dead_letter_queue: DeadLetterStatus | None = Field(
         description="Null when the DLQ URL is not configured"
     )
+    platform_api: PlatformConnectionResponse | None = Field(
+        default=None, description="The platform's API connection (PushPress); null for others"
+    )
     checked_at: AwareDatetime
 
 

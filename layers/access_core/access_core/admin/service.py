@@ -794,6 +794,7 @@ def get_status(tenant_id: str, deps: AdminDependencies) -> StatusResponse:
         syncs=deps.latest_sync_runs(tenant_id),
         members=tally_members(stores.members.summaries(tenant_id)),
         dead_letter_queue=DeadLetterStatus(depth=depth) if depth is not None else None,
+        platform_api=_platform_answer(tenant) if tenant.platform == "pushpress" else None,
         checked_at=deps.clock(),
     )
 
