@@ -358,7 +358,7 @@ def check_dead_letter_alarms(t: Template) -> None:
     alarmed = set()
     for alarm in resources(t, "AWS::CloudWatch::Alarm").values():
         props = alarm["Properties"]
-        if props.get("Namespace") != "AWS/SQS":
+        if props.get("Namespace") != "AWS/SQS" or "DeadLetter" not in str(props["Dimensions"]):
             continue
         assert props["MetricName"] == "ApproximateNumberOfMessagesVisible"
         assert props["ComparisonOperator"] == "GreaterThanThreshold"
@@ -370,6 +370,40 @@ def check_dead_letter_alarms(t: Template) -> None:
     assert ("CommandDeadLetterQueue", "QueueName") in alarmed
     assert ("ScheduleDeadLetterQueue", "QueueName") in alarmed
     assert resources(t, "AWS::SNS::Topic").keys() == {"AlarmTopic"}
+
+
+def check_operations_alarms(t: Template) -> None:
+    """Issue 14, M5: every function's errors and throttles, the command queue's oldest message,
+    API 5xx and Kisi credential failures page the alarm topic, each explained in
+    docs/operations.md."""
+    alarms = resources(t, "AWS::CloudWatch::Alarm")
+    watched: set[tuple[str, str, str]] = set()
+    for alarm in alarms.values():
+        props = alarm["Properties"]
+        assert props["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+        for dimension in props["Dimensions"]:
+            value = dimension["Value"]
+            found = getatt(value)
+            target = ref(value) or (found[0] if found else value)
+            watched.add((props["Namespace"], props["MetricName"], str(target)))
+    for function in resources(t, "AWS::Serverless::Function"):
+        if function.startswith("Console"):
+            continue
+        assert ("AWS/Lambda", "Errors", function) in watched, function
+        assert ("AWS/Lambda", "Throttles", function) in watched, function
+    assert ("AWS/SQS", "ApproximateAgeOfOldestMessage", "CommandQueue") in watched
+    assert ("AWS/ApiGateway", "5xx", "HttpApi") in watched
+    for service in ("kisi-worker", "unlock"):
+        assert ("KisiAccessBridge", "KisiCredentialsInvalid", service) in watched
+    assert ("KisiAccessBridge", "SyncCredentialsInvalid", "sync-daily") in watched
+    runbook = (Path(__file__).parents[2] / "docs" / "operations.md").read_text()
+    for heading in (
+        "Commands waiting",
+        "API 5xx",
+        "Function errors and throttles",
+        "Kisi credentials refused",
+    ):
+        assert f"## {heading}" in runbook, heading
 
 
 def check_alarm_email_is_optional(t: Template) -> None:
@@ -590,6 +624,7 @@ CHECKS: list[Callable[[Template], None]] = [
     check_worker_event_source,
     check_dead_letter_alarms,
     check_alarm_email_is_optional,
+    check_operations_alarms,
     check_schedules,
     check_routes_and_auth,
     check_http_api_logs_and_throttling,

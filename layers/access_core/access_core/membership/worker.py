@@ -339,6 +339,7 @@ def converge_member(
     except KisiInvalidCredentials:
         stores.tenants.mark_kisi_credentials_invalid(tenant_id, now)
         logger.warning("Kisi rejected the tenant's API key", extra={"tenant_id": tenant_id})
+        deps.metrics.count("KisiCredentialsInvalid")  # alarmed (template.yaml)
         _finish(deps, member, progress, SyncState.FAILED, "credentials_invalid", kisi)
         return ConvergeResult.CREDENTIALS_INVALID
     except (KisiRateLimited, KisiUnavailable) as error:

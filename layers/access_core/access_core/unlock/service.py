@@ -464,6 +464,7 @@ def _kisi_failed(
         # As the worker does: the tenant stops calling Kisi until an admin connects a new key.
         deps.store.mark_kisi_credentials_invalid(tenant.tenant_id, deps.clock())
         deps.kisi.forget(tenant.tenant_id)
+        deps.metrics.count("KisiCredentialsInvalid")  # alarmed (template.yaml)
     logger.warning(
         "Kisi did not unlock",
         extra={"tenant_id": tenant.tenant_id, "lock_id": base["lock_id"], "error": str(error)},
