@@ -194,7 +194,7 @@ def run(*, unlocks: int = 200) -> Report:
         report.figure(
             "dynamodb_round_trips_before_kisi",
             sum(before_kisi) / max(1, len(before_kisi)),
-            "reads before the Kisi call (design: 1)",
+            "DynamoDB calls before the Kisi call (design: 2, the read and the door's claim)",
         )
         report.figure(
             "dynamodb_round_trips", service_calls(calls, "dynamodb") / per, f"in all [{ops}]"

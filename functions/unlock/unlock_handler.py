@@ -112,7 +112,8 @@ def get_doors(
     tags=[TAG],
     summary="Open a door through Kisi",
     description="Opens the door when the reservation lists the player, is not cancelled, now is "
-    "within its window and the club enabled the door. One DynamoDB read, then the Kisi call. "
+    "within its window and the club enabled the door. One DynamoDB read and a conditional claim "
+    "of the door (two concurrent unlocks cannot both open it), then the Kisi call. "
     "Retry-safe: a repeat within a few seconds of a success is answered from it "
     "(deduplicated: true) without opening the door again. Every attempt is audited.",
     responses=documented(UnlockResponse, "The door is open", 423, 429, 502),

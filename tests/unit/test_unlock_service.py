@@ -90,24 +90,37 @@ class FakeStore:
         self.log.append("store.list_locks")
         return list(self.locks.values())
 
-    def record_unlock(
+    def claim_unlock(
         self,
         tenant_id: str,
         reservation_id: str,
         player_id: str,
         lock_id: int,
-        unlock: RecentUnlock,
-        audit: AuditEntry,
+        claim: RecentUnlock,
     ) -> bool:
-        self.log.append("store.record_unlock")
-        if self.record_failure is not None:
-            raise self.record_failure
-        self.recent[(reservation_id, player_id, lock_id)] = unlock
-        self.audit.append(audit)
+        self.log.append("store.claim_unlock")
+        live = self.recent.get((reservation_id, player_id, lock_id))
+        if live is not None and claim.unlocked_at < live.deduplicate_until:
+            return False
+        self.recent[(reservation_id, player_id, lock_id)] = claim
         return True
+
+    def release_unlock(
+        self,
+        tenant_id: str,
+        reservation_id: str,
+        player_id: str,
+        lock_id: int,
+        claim: RecentUnlock,
+    ) -> None:
+        self.log.append("store.release_unlock")
+        if self.recent.get((reservation_id, player_id, lock_id)) == claim:
+            del self.recent[(reservation_id, player_id, lock_id)]
 
     def put_audit(self, entries: Sequence[AuditEntry]) -> None:
         self.log.append("store.put_audit")
+        if self.record_failure is not None:
+            raise self.record_failure
         self.audit.extend(entries)
 
     def mark_kisi_credentials_invalid(self, tenant_id: str, checked_at: datetime) -> None:
@@ -226,7 +239,7 @@ def warm(world: World) -> None:
 # ---- the warm path -----------------------------------------------------------------------------
 
 
-def test_warm_unlock_is_one_store_read_then_kisi_then_one_write(world: World) -> None:
+def test_warm_unlock_is_one_read_and_the_claim_then_kisi_then_the_audit(world: World) -> None:
     warm(world)
     mark = len(world.log)
     response = world.unlock()
@@ -235,8 +248,9 @@ def test_warm_unlock_is_one_store_read_then_kisi_then_one_write(world: World) ->
     assert response.body["door_name"] == "Court Gate"
     assert world.calls_since(mark) == [
         "store.get_unlock_facts",
+        "store.claim_unlock",
         "kisi.unlock",
-        "store.record_unlock",
+        "store.put_audit",
     ]
     assert world.kisi.unlocked == [SIDE, COURT]
 
@@ -247,8 +261,9 @@ def test_cold_unlock_reads_the_key_once_between_the_read_and_kisi(world: World) 
     assert world.log == [
         "store.get_unlock_facts",
         "ssm.kisi_api_key",
+        "store.claim_unlock",
         "kisi.unlock",
-        "store.record_unlock",
+        "store.put_audit",
     ]
     assert world.factory_calls == [(TENANT, API_KEY)]
 
@@ -266,7 +281,7 @@ def test_success_is_audited_and_counted(world: World) -> None:
     assert world.metrics.counts == Counter({"UnlockAttempts": 1, "UnlockOpened": 1})
 
 
-def test_an_open_door_is_answered_200_even_if_it_cannot_be_recorded(world: World) -> None:
+def test_an_open_door_is_answered_200_even_if_it_cannot_be_audited(world: World) -> None:
     world.store.record_failure = RuntimeError("DynamoDB is down")
     response = world.unlock()
     assert response.status_code == 200
@@ -423,7 +438,10 @@ def test_kisi_outcomes(
     assert entry.action == "unlock.failed"
     assert entry.detail["reason"] == failure.unlock_failure_reason.value
     assert entry.detail["kisi_code"] == failure.code
-    assert world.metrics.counts == Counter({"UnlockAttempts": 1, metric_name(code): 1})
+    expected = Counter({"UnlockAttempts": 1, metric_name(code): 1})
+    if code == "kisi_credentials_invalid":
+        expected["KisiCredentialsInvalid"] = 1  # alarmed: the club must reconnect Kisi
+    assert world.metrics.counts == expected
     assert not world.store.recent, "a failure is not remembered: the player may retry at once"
 
 
@@ -695,6 +713,34 @@ def test_kisi_is_called_exactly_when_the_policy_allows_and_it_is_no_retry(
     assert log[0] == "store.get_unlock_facts"
     before_kisi = log[: log.index("kisi.unlock")] if "kisi.unlock" in log else []
     assert [entry for entry in before_kisi if entry.startswith("store.")] == (
-        ["store.get_unlock_facts"] if before_kisi else []
+        ["store.get_unlock_facts", "store.claim_unlock"] if before_kisi else []
     )
     assert len(store.audit) == 1
+
+
+def test_a_concurrent_unlock_that_lost_the_claim_does_not_call_kisi(world: World) -> None:
+    """Issue 14, L5: the read found no recent unlock, but a concurrent one claimed the door
+    meanwhile: answered as just opened, without a second Kisi call."""
+    claimed = RecentUnlock(world.clock.now(), world.clock.now() + timedelta(seconds=5))
+    facts = world.store.get_unlock_facts
+
+    def read_then_race(*args: Any) -> UnlockFacts:
+        found = facts(*args)
+        world.store.recent[("res-1", PLAYER, COURT)] = claimed
+        return found
+
+    world.store.get_unlock_facts = read_then_race  # type: ignore[method-assign,assignment]
+    answer = world.unlock()
+    assert answer.status_code == 200
+    assert answer.body["deduplicated"] is True
+    assert world.kisi.unlocked == []
+    assert world.store.audit[-1].detail["concurrent"] is True
+
+
+def test_a_failed_unlock_releases_its_claim_for_the_next_attempt(world: World) -> None:
+    world.kisi.failure = KisiUnavailable("down")
+    assert world.unlock().status_code == 503
+    assert ("res-1", PLAYER, COURT) not in world.store.recent
+    world.kisi.failure = None
+    assert world.unlock().status_code == 200
+    assert world.kisi.unlocked == [COURT]

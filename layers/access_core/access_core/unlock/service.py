@@ -84,15 +84,28 @@ class UnlockStore(Protocol):
 
     def list_locks(self, tenant_id: str) -> list[Lock]: ...
 
-    def record_unlock(
+    def claim_unlock(
         self,
         tenant_id: str,
         reservation_id: str,
         player_id: str,
         lock_id: int,
-        unlock: RecentUnlock,
-        audit: AuditEntry,
-    ) -> bool: ...
+        claim: RecentUnlock,
+    ) -> bool:
+        """Write the recent-unlock record where none is live; False when one is (a concurrent or
+        recent unlock of the door by the player)."""
+        ...
+
+    def release_unlock(
+        self,
+        tenant_id: str,
+        reservation_id: str,
+        player_id: str,
+        lock_id: int,
+        claim: RecentUnlock,
+    ) -> None:
+        """Remove this claim (only this one: a later claim stays)."""
+        ...
 
     def put_audit(self, entries: Sequence[AuditEntry]) -> None: ...
 
@@ -423,26 +436,48 @@ def unlock_door(
         detail = {**base, "reason": "kisi_key_missing"}
         outcome = Outcome(refused, refused.code, "unlock.refused", detail)
         return _finish(caller, outcome, deps)
+    # Claim the door before calling Kisi: a conditional write, so that of two concurrent
+    # unlocks (a double tap, a client retry racing the first) only one opens it.
+    claim = RecentUnlock(now, now + timedelta(seconds=deps.dedupe_seconds))
+    if not deps.store.claim_unlock(tenant_id, reservation_id, player_id, lock_id, claim):
+        answer = _opened(reservation_id, lock, now, deduplicated=True)
+        detail = {**base, "unlocked_at": utc_iso(now), "concurrent": True}
+        outcome = Outcome(answer, "deduplicated", "unlock.deduplicated", detail)
+        return _finish(caller, outcome, deps)
     try:
         kisi.unlock(lock_id)
     except KisiError as error:
+        # Not opened (or not known to be): the next attempt may try again at once.
+        _release(deps, tenant_id, reservation_id, player_id, lock_id, claim)
         return _kisi_failed(caller, tenant, error, base, deps)
-    unlocked_at = deps.clock()
-    recent = RecentUnlock(unlocked_at, unlocked_at + timedelta(seconds=deps.dedupe_seconds))
-    answer = _opened(reservation_id, lock, unlocked_at, deduplicated=False)
-    detail = {**base, "door_name": lock.name, "unlocked_at": utc_iso(unlocked_at)}
+    answer = _opened(reservation_id, lock, now, deduplicated=False)
+    detail = {**base, "door_name": lock.name, "unlocked_at": utc_iso(now)}
     outcome = Outcome(answer, "opened", "unlock.opened", detail)
-    audit = _audit_entry(caller, outcome)
     try:
-        deps.store.record_unlock(tenant_id, reservation_id, player_id, lock_id, recent, audit)
+        deps.store.put_audit([_audit_entry(caller, outcome)])
     except Exception:
-        # The door is open: say so. Only the retry record and the audit entry are lost.
+        # The door is open: say so. Only the audit entry is lost.
         logger.exception(
-            "unlocked, but the recent unlock and its audit entry could not be stored",
+            "unlocked, but the audit entry could not be stored",
             extra={"tenant_id": tenant_id, "reservation_id": reservation_id, "lock_id": lock_id},
         )
         deps.metrics.count("UnlockNotRecorded")
     return _finish(caller, outcome, deps, audited=True)
+
+
+def _release(
+    deps: UnlockDependencies,
+    tenant_id: str,
+    reservation_id: str,
+    player_id: str,
+    lock_id: int,
+    claim: RecentUnlock,
+) -> None:
+    try:
+        deps.store.release_unlock(tenant_id, reservation_id, player_id, lock_id, claim)
+    except Exception:
+        # The claim then only delays a retry until it expires (seconds).
+        logger.exception("the unlock claim could not be released", extra={"tenant_id": tenant_id})
 
 
 def _kisi_failed(

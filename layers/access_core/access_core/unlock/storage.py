@@ -10,14 +10,13 @@ from access_core.infrastructure.storage import (
     AuditEntry,
     RecentUnlock,
     Stores,
-    TransactionConflict,
     UnlockFacts,
 )
 
 
 class StoredUnlocks:
-    """What an unlock reads and writes: one BatchGetItem of its facts, then (after a successful
-    unlock) the deduplication record with its audit entry in one transaction."""
+    """What an unlock reads and writes: one BatchGetItem of its facts, the door's claim (a
+    conditional PutItem) before Kisi is called, then the audit entry."""
 
     def __init__(self, stores: Stores) -> None:
         self._stores = stores
@@ -30,28 +29,29 @@ class StoredUnlocks:
     def list_locks(self, tenant_id: str) -> list[Lock]:
         return self._stores.locks.all(tenant_id)
 
-    def record_unlock(
+    def claim_unlock(
         self,
         tenant_id: str,
         reservation_id: str,
         player_id: str,
         lock_id: int,
-        unlock: RecentUnlock,
-        audit: AuditEntry,
+        claim: RecentUnlock,
     ) -> bool:
-        """The record is written only where none is live (a concurrent unlock may have written
-        one); then only the audit entry is. Returns whether the record was written."""
-        transaction = self._stores.transaction()
-        self._stores.reservations.add_recent_unlock_to(
-            transaction, tenant_id, reservation_id, player_id, lock_id, unlock
+        return self._stores.reservations.claim_recent_unlock(
+            tenant_id, reservation_id, player_id, lock_id, claim
         )
-        self._stores.audit.add_to(transaction, [audit])
-        try:
-            transaction.commit()
-        except TransactionConflict:
-            self._stores.audit.put([audit])
-            return False
-        return True
+
+    def release_unlock(
+        self,
+        tenant_id: str,
+        reservation_id: str,
+        player_id: str,
+        lock_id: int,
+        claim: RecentUnlock,
+    ) -> None:
+        self._stores.reservations.release_recent_unlock(
+            tenant_id, reservation_id, player_id, lock_id, claim
+        )
 
     def put_audit(self, entries: Sequence[AuditEntry]) -> None:
         self._stores.audit.put(entries)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from access_core.domain.events import (
     ReservationCancelled,
     ReservationStatus,
@@ -21,7 +23,6 @@ from access_core.domain.model import Lock, Reservation, Tenant
 from access_core.infrastructure.storage.locks import lock_key
 from access_core.infrastructure.storage.table import (
     Table,
-    Transaction,
     Update,
     WriteOutcome,
     tenant_pk,
@@ -151,17 +152,16 @@ class ReservationStore:
             else None,
         )
 
-    def add_recent_unlock_to(
+    def claim_recent_unlock(
         self,
-        transaction: Transaction,
         tenant_id: str,
         reservation_id: str,
         player_id: str,
         lock_id: int,
         unlock: RecentUnlock,
-    ) -> None:
-        """Remember a successful unlock until `unlock.deduplicate_until`, on condition that none
-        is live (a concurrent unlock may have written one)."""
+    ) -> bool:
+        """Remember an unlock of one door by one player until `unlock.deduplicate_until`, on
+        condition that none is live (one conditional PutItem); False when one is."""
         record: dict[str, Any] = {
             "PK": tenant_pk(tenant_id),
             "SK": unlock_sort_key(reservation_id, player_id, lock_id),
@@ -171,11 +171,45 @@ class ReservationStore:
             # DynamoDB's TTL deletes it some time later; readers compare deduplicate_until.
             "expires_at": int(unlock.deduplicate_until.timestamp()) + 1,
         }
-        transaction.put(
-            record,
-            condition="attribute_not_exists(PK) OR deduplicate_until <= :now",
-            **{":now": utc_iso(unlock.unlocked_at)},
-        )
+        self._table.round_trips += 1
+        try:
+            self._table.client.put_item(
+                TableName=self._table.name,
+                Item=to_item(record),
+                ConditionExpression="attribute_not_exists(PK) OR deduplicate_until <= :now",
+                ExpressionAttributeValues=to_item({":now": utc_iso(unlock.unlocked_at)}),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
+    def release_recent_unlock(
+        self,
+        tenant_id: str,
+        reservation_id: str,
+        player_id: str,
+        lock_id: int,
+        unlock: RecentUnlock,
+    ) -> None:
+        """Forget this unlock's record (not a later one's)."""
+        self._table.round_trips += 1
+        try:
+            self._table.client.delete_item(
+                TableName=self._table.name,
+                Key=to_item(
+                    {
+                        "PK": tenant_pk(tenant_id),
+                        "SK": unlock_sort_key(reservation_id, player_id, lock_id),
+                    }
+                ),
+                ConditionExpression="unlocked_at = :at",
+                ExpressionAttributeValues=to_item({":at": utc_iso(unlock.unlocked_at)}),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
 
 def reservation_from(item: Mapping[str, Any]) -> Reservation | None:
