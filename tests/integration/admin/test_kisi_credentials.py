@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from access_core import bootstrap
+from access_core.domain.errors import SecretsUnavailable
 from tests.integration.conftest import LogCapture
 from tests.integration.harness import (
     ADMIN_EMAIL,
@@ -245,4 +247,24 @@ def test_a_replaced_key_is_used_by_a_worker_that_cached_the_old_one(
     club.converge()
 
     assert "bo@example.com" in club.group_emails()
+    assert club.stack_tenant().connection_state.value == "connected"
+
+
+def test_a_key_that_cannot_be_stored_leaves_the_tenant_disconnected_not_half_connected(
+    club: Club, admin: AdminApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14: the key used to be written before the tenant record. Now the tenant stops using
+    Kisi first; SSM failing then leaves it disconnected (no function pairs a new key with the
+    old key's identity), and the admin's retry connects it."""
+    secrets = bootstrap.container().admin.secrets
+
+    def unavailable(tenant_id: str, api_key: str) -> None:
+        raise SecretsUnavailable()
+
+    monkeypatch.setattr(secrets, "put_kisi_api_key", unavailable)
+    answer = admin("PUT", "/kisi-credentials", {"api_key": API_KEY})
+    assert answer.status == 503
+    assert club.stack_tenant().connection_state.value == "disconnected"
+    monkeypatch.undo()
+    assert admin("PUT", "/kisi-credentials", {"api_key": API_KEY}).status == 200
     assert club.stack_tenant().connection_state.value == "connected"

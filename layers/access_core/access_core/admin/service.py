@@ -397,6 +397,15 @@ def connect_kisi(
         deps.metrics.count("AdminKisiKeyRefused")
         raise
     now = deps.clock()
+    # The tenant stops calling Kisi before its key is replaced, and calls it again only once the
+    # new key is stored with its identity: no function ever pairs the new key with the old key's
+    # Kisi organisation or rate budget, and a failure in between leaves it disconnected (the
+    # admin retries), never half connected.
+    if tenant.connection_state is not ConnectionState.DISCONNECTED:
+        stores.tenants.update(
+            tenant_id,
+            {"connection_state": ConnectionState.DISCONNECTED.value, "kisi_key_hint": None},
+        )
     deps.secrets.put_kisi_api_key(tenant_id, request.api_key)
     changes: dict[str, Any] = {
         "connection_state": ConnectionState.CONNECTED.value,
