@@ -50,8 +50,18 @@ def tenant_key(tenant_id: str) -> dict[str, str]:
     return {"PK": tenant_pk(tenant_id), "SK": "TENANT"}
 
 
+# The sparse Tenants index holds tenant items only: the daily run lists tenants without a Scan.
+TENANTS_INDEX_KEY = "TENANTS"
+
+
 def tenant_item(tenant: Tenant) -> dict[str, Any]:
-    return {**tenant_key(tenant.tenant_id), "entity": "tenant", **tenant.model_dump(mode="json")}
+    return {
+        **tenant_key(tenant.tenant_id),
+        "entity": "tenant",
+        "GSI6PK": TENANTS_INDEX_KEY,
+        "GSI6SK": tenant.tenant_id,
+        **tenant.model_dump(mode="json"),
+    }
 
 
 def plan_key(tenant_id: str, plan_id: str) -> dict[str, str]:
@@ -90,16 +100,16 @@ class TenantStore:
         self.record_connection_check(tenant_id, ConnectionState.INVALID_CREDENTIALS, checked_at)
 
     def ids(self) -> list[str]:
-        """Every tenant with settings: a Scan that keeps only tenant items (the daily run's
-        once-a-day cost; it reads the table's size in units, and returns the tenant ids)."""
+        """Every tenant with settings, from the sparse Tenants index (one Query page per 1 MB of
+        tenant keys; the table's members, reservations and audit are never read)."""
         kwargs: dict[str, Any] = {
             "TableName": self._table.name,
-            "FilterExpression": "SK = :tenant",
-            "ExpressionAttributeValues": {":tenant": {"S": "TENANT"}},
-            "ProjectionExpression": "tenant_id",
+            "IndexName": "Tenants",
+            "KeyConditionExpression": "GSI6PK = :tenants",
+            "ExpressionAttributeValues": {":tenants": {"S": TENANTS_INDEX_KEY}},
         }
-        items = self._table.pages(self._table.client.scan, kwargs)
-        return sorted(str(item["tenant_id"]) for item in items)
+        items = self._table.pages(self._table.client.query, kwargs)
+        return sorted(str(item["GSI6SK"]) for item in items)
 
     # ---- plans -------------------------------------------------------------------------------
 
