@@ -54,12 +54,17 @@ def tenant_key(tenant_id: str) -> dict[str, str]:
 TENANTS_INDEX_KEY = "TENANTS"
 
 
+def _indexed(tenant_id: str) -> dict[str, str]:
+    """The Tenants index keys: set on every tenant write, so a tenant stored before the index
+    existed enters it at its next change."""
+    return {"GSI6PK": TENANTS_INDEX_KEY, "GSI6SK": tenant_id}
+
+
 def tenant_item(tenant: Tenant) -> dict[str, Any]:
     return {
         **tenant_key(tenant.tenant_id),
         "entity": "tenant",
-        "GSI6PK": TENANTS_INDEX_KEY,
-        "GSI6SK": tenant.tenant_id,
+        **_indexed(tenant.tenant_id),
         **tenant.model_dump(mode="json"),
     }
 
@@ -82,7 +87,9 @@ class TenantStore:
     def update(self, tenant_id: str, changes: Mapping[str, Any]) -> None:
         """Set (or, for None, remove) tenant attributes; the tenant must exist."""
         self._table.update(
-            tenant_key(tenant_id), Update().set_all(changes), condition="attribute_exists(PK)"
+            tenant_key(tenant_id),
+            Update().set_all({**changes, **_indexed(tenant_id)}),
+            condition="attribute_exists(PK)",
         )
 
     def record_connection_check(
@@ -164,7 +171,9 @@ class TenantStore:
             transaction.put(tenant_item(tenant), condition="attribute_not_exists(PK)")
         else:
             values = tenant.model_dump(mode="json")
-            update = Update().set_all({name: values[name] for name in fields})
+            update = Update().set_all(
+                {**{name: values[name] for name in fields}, **_indexed(tenant.tenant_id)}
+            )
             transaction.update(tenant_key(tenant.tenant_id), update, "attribute_exists(PK)")
         for write in plans:
             update, condition = _admin_plan_update(tenant.tenant_id, write)
