@@ -31,6 +31,7 @@ def _run(arguments: argparse.Namespace) -> int:
         host=arguments.host,
         port=arguments.port,
         kisi_base_url=os.environ.get("KISI_BASE_URL") or None,
+        pushpress_base_url=os.environ.get("PUSHPRESS_BASE_URL") or None,
     )
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())

@@ -1,5 +1,6 @@
 """The whole stack on one machine: moto server (DynamoDB, SQS, SSM), the Kisi emulator (unless
-KISI_BASE_URL names another Kisi), the template's resources, the front door, the SQS poller and
+KISI_BASE_URL names another Kisi), the PushPress emulator (unless PUSHPRESS_BASE_URL names another
+PushPress), the template's resources, the front door, the SQS poller and
 the schedules. `make run` starts it; `make demo` and the e2e tests drive it over real HTTP."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
+import pushpress_emulator
 from kisi_emulator import KisiEmulator, RunningEmulator, start_emulator
 from local_runtime.aws_resources import create_stack_resources
 from local_runtime.front_door import FrontDoor, serve
@@ -57,6 +59,8 @@ class LocalStackConfig:
     moto_port: int = 0  # 0: a free port
     kisi_port: int = 0
     kisi_base_url: str | None = None  # another Kisi (the emulator is then not started)
+    pushpress_port: int = 0
+    pushpress_base_url: str | None = None  # another PushPress (the emulator is then not started)
     kisi_rate_limit: bool = True
     run_schedules: bool = True
     state_dir: Path = STATE_DIR
@@ -71,6 +75,8 @@ class LocalStack(AbstractContextManager["LocalStack"]):
         self._threads: list[threading.Thread] = []
         self.kisi: RunningEmulator | None = None
         self.kisi_base_url = ""
+        self.pushpress: pushpress_emulator.RunningEmulator | None = None
+        self.pushpress_base_url = ""
         self.base_url = ""
 
     # ---- lifecycle ---------------------------------------------------------------------------
@@ -93,6 +99,15 @@ class LocalStack(AbstractContextManager["LocalStack"]):
             emulator.seed_demo()
             self.kisi = start_emulator(config.host, config.kisi_port, emulator=emulator)
             self.kisi_base_url = self.kisi.base_url
+        if config.pushpress_base_url:
+            self.pushpress_base_url = config.pushpress_base_url
+        else:
+            directory = pushpress_emulator.PushPressEmulator()
+            directory.seed_demo()
+            self.pushpress = pushpress_emulator.start_emulator(
+                config.host, config.pushpress_port, emulator=directory
+            )
+            self.pushpress_base_url = self.pushpress.api_url
 
         self.resources = create_stack_resources(boto3.client("dynamodb"), boto3.client("sqs"))
         self.issuer = LocalIssuer(config.state_dir / "jwt-private-key.pem")
@@ -148,6 +163,8 @@ class LocalStack(AbstractContextManager["LocalStack"]):
             thread.join(timeout=5)
         if self.kisi is not None:
             self.kisi.stop()
+        if self.pushpress is not None:
+            self.pushpress.stop()
         if hasattr(self, "_moto"):
             self._moto.stop()
         os.environ.pop("AWS_ENDPOINT_URL", None)
@@ -202,6 +219,7 @@ class LocalStack(AbstractContextManager["LocalStack"]):
             "JwtIssuer": self.issuer.issuer,
             "JwtAudience": LOCAL_AUDIENCE,
             "KisiBaseUrl": self.kisi_base_url,
+            "PushPressBaseUrl": self.pushpress_base_url,
             **self.config.parameters,
         }
 
@@ -232,7 +250,11 @@ class LocalStack(AbstractContextManager["LocalStack"]):
     # ---- local-only endpoints ----------------------------------------------------------------
 
     def _health(self, _rest: str, _payload: dict[str, Any]) -> tuple[int, Any]:
-        return 200, {"status": "ok", "kisi_base_url": self.kisi_base_url}
+        return 200, {
+            "status": "ok",
+            "kisi_base_url": self.kisi_base_url,
+            "pushpress_base_url": self.pushpress_base_url,
+        }
 
     def _run_schedule_endpoint(self, rest: str, payload: dict[str, Any]) -> tuple[int, Any]:
         names = {s.name for s in self.model.schedules()}
