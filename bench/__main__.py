@@ -13,7 +13,14 @@ import time
 from bench.support import IMPORT_ROOTS
 
 # kisi_calls also runs bench.sync_cost (the sync's own benchmark) when it exists.
-BENCHMARKS = ("kisi_calls", "webhook_ingestion", "unlock_path", "rate_limit", "cold_start")
+BENCHMARKS = (
+    "kisi_calls",
+    "platform_sync",
+    "webhook_ingestion",
+    "unlock_path",
+    "rate_limit",
+    "cold_start",
+)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,6 +21,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # The import roots of the layers and the local runtime (Lambda: /opt/python), and this package's.
 IMPORT_ROOTS = [
     PROJECT_ROOT / "layers" / "kisi_client",
+    PROJECT_ROOT / "layers" / "pushpress_client",
     PROJECT_ROOT / "layers" / "access_core",
     PROJECT_ROOT / "local",
     PROJECT_ROOT,

@@ -26,7 +26,8 @@ same):
   limit, a dropped request under a timeout fault answers 504 `000504` once the hold ends.
 """
 
-from kisi_emulator.clock import Clock, ManualClock, SystemClock
+from emulator_kit.clock import Clock, ManualClock, SystemClock
+from emulator_kit.wire import EmulatorRequest, EmulatorResponse
 from kisi_emulator.demo import (
     DEMO_ADMIN_EMAIL,
     DEMO_API_KEY,
@@ -38,7 +39,7 @@ from kisi_emulator.emulator import KisiEmulator
 from kisi_emulator.faults import FaultKind, FaultSpec
 from kisi_emulator.seed import SeedDocument
 from kisi_emulator.server import RunningEmulator, start_emulator
-from kisi_emulator.wire import EmulatorRequest, EmulatorResponse, KisiError, KisiValidationError
+from kisi_emulator.wire import KisiError, KisiValidationError
 
 __all__ = [
     "DEMO_ADMIN_EMAIL",

@@ -1,24 +1,22 @@
-"""What a route handler gets: the request, its path parameters and, for Kisi routes, who calls."""
+"""What a route handler gets: the emulator kit's call (the request, its path parameters, the
+time) and, for Kisi routes, who calls."""
 
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from emulator_kit import call
 from kisi_emulator.state import Organization, User
-from kisi_emulator.wire import EmulatorRequest, KisiValidationError, bad_request, not_found
+from kisi_emulator.wire import KisiValidationError, bad_request, not_found
 
 if TYPE_CHECKING:
     from kisi_emulator.emulator import KisiEmulator
 
 
 @dataclass(frozen=True)
-class Call:
+class Call(call.Call):
     emulator: "KisiEmulator"
-    request: EmulatorRequest
-    params: Mapping[str, str]
-    now: datetime
     organization: Organization | None = None
     actor: User | None = None
     """The API key owner's user record in `organization`."""
@@ -50,6 +48,15 @@ class Call:
             return json.loads(self.request.body)
         except (ValueError, UnicodeDecodeError):
             raise bad_request("The request body is not valid JSON.") from None
+
+    def body_object(self) -> dict[str, Any]:
+        """A control body: a JSON object, or none (`{}`); anything else is a 400."""
+        body = self.json_body()
+        if body is None:
+            return {}
+        if not isinstance(body, dict):
+            raise bad_request("The body must be a JSON object.")
+        return body
 
     def wrapped_body(self, resource: str) -> Mapping[str, Any]:
         """Kisi wraps a body in its singular resource name (`{"user": {...}}`); else 422."""

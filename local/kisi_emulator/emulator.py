@@ -1,4 +1,5 @@
-"""`KisiEmulator`: the state, the rate limiter, the faults and the call counts behind one lock.
+"""`KisiEmulator`: the emulator kit's `ApiEmulator` (state, rate limiter, faults and call counts
+behind one lock) with Kisi's state, routes, authentication and answers.
 
 `handle` answers one request, whatever carries it (the HTTP server, or an in-process transport);
 the other public methods are the Python API that the control endpoints also call.
@@ -8,29 +9,25 @@ rate limit (per key owner, or per client address without a valid key), unknown e
 `000404`), missing or bad key (401 `000401`), then the endpoint itself.
 """
 
-import copy
 import logging
-import threading
-from collections import Counter
-from collections.abc import Iterable, Mapping
-from datetime import datetime
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from emulator_kit.clock import Clock
+from emulator_kit.emulator import ApiEmulator
+from emulator_kit.faults import ActiveFault, FaultPlan
+from emulator_kit.rate_limit import REQUESTS_PER_SECOND
+from emulator_kit.wire import EmulatorRequest, EmulatorResponse
 from kisi_emulator.call import Call
-from kisi_emulator.clock import Clock, SystemClock
 from kisi_emulator.demo import load_demo_seed
-from kisi_emulator.faults import FaultInjector, FaultSpec
-from kisi_emulator.rate_limit import REQUESTS_PER_SECOND, SlidingWindowLimiter
-from kisi_emulator.routes import CONTROL_PREFIX, Route, RouteMatch, match_route
+from kisi_emulator.faults import FaultSpec, fault_injector
+from kisi_emulator.routes import ROUTE_TABLE, RouteMatch
 from kisi_emulator.seed import SeedDocument, apply_seed
 from kisi_emulator.state import UNLOCK_ERRORS, ApiKey, EmulatorState
 from kisi_emulator.wire import (
-    EmulatorRequest,
-    EmulatorResponse,
     KisiError,
-    KisiValidationError,
     error_response,
     format_timestamp,
     not_found,
@@ -78,27 +75,15 @@ def _validation_errors(error: ValidationError) -> dict[str, list[str]]:
     return errors
 
 
-def _call_summary(calls: Iterable[tuple[CallKey, int]]) -> dict[str, Any]:
-    by_endpoint: Counter[str] = Counter()
-    by_status: Counter[str] = Counter()
-    for key, count in calls:
-        by_endpoint[key.endpoint] += count
-        by_status[str(key.status)] += count
-    return {
-        "total": by_endpoint.total(),
-        "rate_limited": by_status["429"],
-        "by_endpoint": dict(sorted(by_endpoint.items())),
-        "by_status": dict(sorted(by_status.items())),
-    }
-
-
-class KisiEmulator:
+class KisiEmulator(ApiEmulator[Call, EmulatorState]):
     """A stateful Kisi for tests, benchmarks and the local runtime (thread-safe).
 
     `clock` drives the rate limiter, fault windows, timestamps and validity windows (default:
     the system clock); `rate_limit=False` turns Kisi's 5 requests/s per user off; `fault_seed`
     makes probabilistic faults repeatable.
     """
+
+    log = logger
 
     def __init__(
         self,
@@ -108,44 +93,35 @@ class KisiEmulator:
         fault_seed: int = 0,
         requests_per_second: int = REQUESTS_PER_SECOND,
     ) -> None:
-        self.clock: Clock = clock or SystemClock()
-        self.rate_limit_enabled = rate_limit
-        self._lock = threading.RLock()
-        self._state = EmulatorState()
-        self._limiter = SlidingWindowLimiter(self.clock, requests_per_second)
-        self._faults = FaultInjector(fault_seed)
-        self._calls: Counter[CallKey] = Counter()
+        super().__init__(
+            routes=ROUTE_TABLE,
+            new_call=Call,
+            clock=clock,
+            rate_limit=rate_limit,
+            requests_per_second=requests_per_second,
+            faults=fault_injector(fault_seed),
+        )
 
-    # -- answering requests --
+    # -- answering requests, in Kisi's terms --
 
-    def handle(self, request: EmulatorRequest) -> EmulatorResponse:
-        matched = match_route(request.method, request.path)
-        if matched is not None and matched.route.is_control:
-            call = Call(self, request, matched.params, self.clock.now())
-            return self._run(matched.route, call)
-        if request.path == CONTROL_PREFIX or request.path.startswith(CONTROL_PREFIX + "/"):
-            return unknown_endpoint_response()
-        return self._handle_kisi(request, matched)
-
-    def _handle_kisi(
-        self, request: EmulatorRequest, matched: RouteMatch | None
-    ) -> EmulatorResponse:
-        endpoint = matched.route.name if matched else f"{request.method} {request.path}"
-        plan = self._faults.plan(request.method, request.path, self.clock.now())
-        self._faults.wait(plan.delay_seconds)
-        with self._lock:
-            api_key = self._identify(request)
-            if plan.response is not None:
-                response = plan.response
-            elif not plan.applied:
-                response = server_error_response(504)
-            else:
-                response = self._answer(request, matched, api_key)
-            response.headers.update(plan.extra_headers)
-            self._record(api_key, endpoint, response.status)
-        # Held after the request took effect and was counted, as when a client times out.
-        self._faults.wait(plan.hold_seconds)
-        return response
+    def answer(
+        self,
+        request: EmulatorRequest,
+        matched: RouteMatch[Call] | None,
+        plan: FaultPlan,
+        endpoint: str,
+    ) -> tuple[EmulatorResponse, CallKey]:
+        api_key = self._identify(request)
+        if plan.response is not None:
+            response = plan.response
+        elif not plan.applied:
+            response = server_error_response(504)
+        else:
+            response = self._answer(request, matched, api_key)
+        response.headers.update(plan.extra_headers)
+        organization_id = api_key.organization_id if api_key else None
+        user_id = api_key.admin_id if api_key else None
+        return response, CallKey(organization_id, user_id, endpoint, response.status)
 
     def _identify(self, request: EmulatorRequest) -> ApiKey | None:
         scheme, _, key = request.headers.get("authorization", "").partition(" ")
@@ -154,7 +130,7 @@ class KisiEmulator:
         return self._state.api_keys.get(key.strip())
 
     def _answer(
-        self, request: EmulatorRequest, matched: RouteMatch | None, api_key: ApiKey | None
+        self, request: EmulatorRequest, matched: RouteMatch[Call] | None, api_key: ApiKey | None
     ) -> EmulatorResponse:
         identity = ("user", api_key.admin_id) if api_key else ("address", request.client_address)
         if self.rate_limit_enabled and not self._limiter.allow(identity):
@@ -166,45 +142,30 @@ class KisiEmulator:
         organization = self._state.organizations[api_key.organization_id]
         actor = organization.users[api_key.admin_id]
         call = Call(self, request, matched.params, self.clock.now(), organization, actor)
-        return self._run(matched.route, call)
+        return self.run(matched.route, call)
 
-    @staticmethod
-    def _run(route: Route, call: Call) -> EmulatorResponse:
-        try:
-            return route.handler(call)
-        except (KisiError, KisiValidationError) as error:
-            return error.to_response()
-        except ValidationError as error:
-            return validation_response(_validation_errors(error))
-        except Exception:
-            logger.exception("emulator failure in %s", route.name)
-            return error_response(500, "ffffff", "An unexpected error occurred.")
+    def unknown_endpoint_response(self) -> EmulatorResponse:
+        return unknown_endpoint_response()
 
-    def _record(self, api_key: ApiKey | None, endpoint: str, status: int) -> None:
-        organization_id = api_key.organization_id if api_key else None
-        user_id = api_key.admin_id if api_key else None
-        self._calls[CallKey(organization_id, user_id, endpoint, status)] += 1
+    def validation_failure_response(self, error: ValidationError) -> EmulatorResponse:
+        return validation_response(_validation_errors(error))
+
+    def internal_error_response(self) -> EmulatorResponse:
+        return error_response(500, "ffffff", "An unexpected error occurred.")
+
+    def not_found(self, what: str) -> KisiError:
+        return not_found(what)
 
     # -- state --
 
-    def reset(self) -> None:
-        """Forget everything: organisations, keys, faults, counts and rate-limit windows."""
-        with self._lock:
-            self._state = EmulatorState()
-            self._faults.clear()
-            self._limiter.reset()
-            self._calls.clear()
+    def new_state(self) -> EmulatorState:
+        """No organisations, no keys (`reset` also forgets faults, counts and rate windows)."""
+        return EmulatorState()
 
     def seed(self, document: SeedDocument | Mapping[str, Any]) -> dict[str, Any]:
         """Create what the document describes (all or nothing); answer the new ids by ref."""
         parsed = SeedDocument.model_validate(document)
-        with self._lock:
-            backup = copy.deepcopy(self._state)
-            try:
-                return apply_seed(self._state, parsed, self.clock.now())
-            except Exception:
-                self._state = backup
-                raise
+        return self._all_or_nothing(lambda state: apply_seed(state, parsed, self.clock.now()))
 
     def seed_demo(self) -> dict[str, Any]:
         """Seed the demo organisation (see `kisi_emulator.demo`)."""
@@ -282,45 +243,20 @@ class KisiEmulator:
         with self._lock:
             self._state.revoke_api_key(key)
 
-    # -- faults --
+    # -- faults (inject_fault, faults, clear_faults: the kit's, with Kisi's `FaultSpec`) --
 
-    def inject_fault(
-        self, spec: FaultSpec | Mapping[str, Any] | None = None, /, **fields: Any
-    ) -> dict[str, Any]:
-        """Add a fault, from a `FaultSpec`, a mapping or keywords (`kind="outage"`, ...)."""
-        parsed = FaultSpec.model_validate(spec if spec is not None else fields)
-        return self._faults.inject(parsed, self.clock.now()).to_wire()
-
-    def faults(self) -> list[dict[str, Any]]:
-        return [fault.to_wire() for fault in self._faults.active(self.clock.now())]
-
-    def clear_faults(self, fault_id: int | None = None) -> None:
-        """Remove one fault, or all of them (which also lets held requests go)."""
-        if not self._faults.clear(fault_id) and fault_id is not None:
-            raise not_found("Fault")
-
-    def release_waiting_requests(self) -> None:
-        self._faults.release_waiting()
+    def fault_wire(self, fault: ActiveFault[FaultSpec]) -> dict[str, Any]:
+        return fault.to_wire(injected_at=format_timestamp(fault.injected_at))
 
     # -- counts --
 
     def counts(self) -> dict[str, Any]:
         """Calls to Kisi endpoints: totals, 429s, by `METHOD /template` and status, by
         organisation and by key owner (`anonymous` without a valid key)."""
-        with self._lock:
-            calls = list(self._calls.items())
-        by_organization: dict[str, list[tuple[CallKey, int]]] = {}
-        by_user: dict[str, list[tuple[CallKey, int]]] = {}
-        for key, count in calls:
-            org_label = ANONYMOUS if key.organization_id is None else str(key.organization_id)
-            user_label = ANONYMOUS if key.user_id is None else str(key.user_id)
-            by_organization.setdefault(org_label, []).append((key, count))
-            by_user.setdefault(user_label, []).append((key, count))
-        return {
-            **_call_summary(calls),
-            "by_organization": {k: _call_summary(v) for k, v in sorted(by_organization.items())},
-            "by_user": {k: _call_summary(v) for k, v in sorted(by_user.items())},
-        }
+        return self._counts_by(
+            organization=lambda key: _label(key.organization_id),
+            user=lambda key: _label(key.user_id),
+        )
 
     def call_count(
         self,
@@ -331,40 +267,16 @@ class KisiEmulator:
         status: int | None = None,
     ) -> int:
         """Calls matching every filter given, e.g. `call_count("POST /users", status=200)`."""
-        wanted = {
-            "endpoint": endpoint,
-            "organization_id": organization_id,
-            "user_id": user_id,
-            "status": status,
-        }
-        with self._lock:
-            return sum(
-                count
-                for key, count in self._calls.items()
-                if all(v is None or getattr(key, k) == v for k, v in wanted.items())
-            )
-
-    def reset_counts(self) -> None:
-        with self._lock:
-            self._calls.clear()
+        return self._count_calls(
+            endpoint=endpoint, organization_id=organization_id, user_id=user_id, status=status
+        )
 
     # -- settings and time --
 
     def config(self) -> dict[str, Any]:
+        """What `configure` sets (the kit's: the rate limit and the fault seed)."""
         return {"rate_limit": self.rate_limit_enabled, "fault_seed": self._faults.seed}
 
-    def configure(
-        self, *, rate_limit: bool | None = None, fault_seed: int | None = None
-    ) -> dict[str, Any]:
-        """Turn the rate limit on or off; set the seed of faults injected from now on."""
-        with self._lock:
-            if rate_limit is not None:
-                self.rate_limit_enabled = rate_limit
-                self._limiter.reset()
-            if fault_seed is not None:
-                self._faults.seed = fault_seed
-            return self.config()
 
-    def advance_clock(self, seconds: float) -> datetime:
-        self.clock.advance(seconds)
-        return self.clock.now()
+def _label(record_id: int | None) -> str:
+    return ANONYMOUS if record_id is None else str(record_id)

@@ -3,15 +3,9 @@
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from emulator_kit.wire import EmulatorResponse, no_content_response, ok_response
 from kisi_emulator.call import Call
-from kisi_emulator.wire import (
-    EmulatorResponse,
-    PageLimits,
-    bad_request,
-    no_content_response,
-    ok_response,
-    paginate,
-)
+from kisi_emulator.wire import PageLimits, bad_request, paginate
 
 USERS_PAGE = PageLimits(default=50, maximum=100)
 LOCKS_PAGE = PageLimits(default=50, maximum=250)

@@ -1,40 +1,7 @@
-"""Kisi's rate limit: 5 requests per second per Kisi user, shared by all of that user's keys.
+"""Kisi's rate limit: 5 requests per second per Kisi user, shared by all of that user's keys,
+enforced with the emulator kit's sliding-window limiter (the PushPress emulator's too, per API
+key)."""
 
-The PushPress emulator enforces its own limit with the same limiter (per API key)."""
+from emulator_kit.rate_limit import REQUESTS_PER_SECOND, WINDOW_SECONDS, SlidingWindowLimiter
 
-import threading
-from collections import deque
-from collections.abc import Hashable
-
-from kisi_emulator.clock import Clock
-
-REQUESTS_PER_SECOND = 5
-WINDOW_SECONDS = 1.0
-
-
-class SlidingWindowLimiter:
-    """At most `limit` accepted requests per identity in any 1 s window (a rejected request
-    does not use up budget). Time comes from the injected clock."""
-
-    def __init__(self, clock: Clock, limit: int = REQUESTS_PER_SECOND) -> None:
-        if limit < 1:
-            raise ValueError("limit must be at least 1")
-        self._clock = clock
-        self.limit = limit
-        self._accepted: dict[Hashable, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, identity: Hashable) -> bool:
-        now = self._clock.now().timestamp()
-        with self._lock:
-            accepted = self._accepted.setdefault(identity, deque())
-            while accepted and accepted[0] <= now - WINDOW_SECONDS:
-                accepted.popleft()
-            if len(accepted) >= self.limit:
-                return False
-            accepted.append(now)
-            return True
-
-    def reset(self) -> None:
-        with self._lock:
-            self._accepted.clear()
+__all__ = ["REQUESTS_PER_SECOND", "WINDOW_SECONDS", "SlidingWindowLimiter"]

@@ -1,121 +1,24 @@
-"""The emulator over real HTTP: a `ThreadingHTTPServer` on loopback, in a background thread."""
+"""The emulator over real HTTP: the emulator kit's `ThreadingHTTPServer` on loopback, in a
+background thread, answering as `KisiEmulator/1.0`."""
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
-
+from emulator_kit import server
+from emulator_kit.wire import EmulatorResponse
 from kisi_emulator.emulator import KisiEmulator
-from kisi_emulator.routes import CONTROL_PREFIX
-from kisi_emulator.wire import EmulatorRequest, EmulatorResponse, bad_request
+from kisi_emulator.wire import bad_request
 
-SHUTDOWN_POLL_SECONDS = 0.02
-"""How often the serving thread looks for a stop request (the stop latency of each test)."""
+SHUTDOWN_POLL_SECONDS = server.SHUTDOWN_POLL_SECONDS
 
 
-class EmulatorHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(
-        self, address: tuple[str, int], emulator: KisiEmulator, log_requests: bool
-    ) -> None:
-        self.emulator = emulator
-        self.log_requests = log_requests
-        super().__init__(address, EmulatorRequestHandler)
-
-
-class EmulatorRequestHandler(BaseHTTPRequestHandler):
-    server: EmulatorHTTPServer
-    protocol_version = "HTTP/1.1"  # keep-alive, as a pooled client expects
+class EmulatorRequestHandler(server.EmulatorRequestHandler):
     server_version = "KisiEmulator/1.0"
-    disable_nagle_algorithm = True  # headers and body go out in two writes
 
-    def do_GET(self) -> None:
-        self._dispatch()
-
-    def do_POST(self) -> None:
-        self._dispatch()
-
-    def do_PUT(self) -> None:
-        self._dispatch()
-
-    def do_PATCH(self) -> None:
-        self._dispatch()
-
-    def do_DELETE(self) -> None:
-        self._dispatch()
-
-    def _dispatch(self) -> None:
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            self._send(bad_request("Content-Length must be an integer.").to_response())
-            self.close_connection = True
-            return
-        body = self.rfile.read(length) if length > 0 else b""
-        request = EmulatorRequest.from_target(
-            self.command, self.path, dict(self.headers.items()), body, self.client_address[0]
-        )
-        self._send(self.server.emulator.handle(request))
-
-    def _send(self, response: EmulatorResponse) -> None:
-        payload = response.body_bytes()
-        try:
-            self.send_response(response.status)
-            for name, value in response.all_headers().items():
-                self.send_header(name, value)
-            if response.status != 204:
-                self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-        except (BrokenPipeError, ConnectionResetError):
-            # The client gave up (a timeout fault held the answer past its timeout).
-            self.close_connection = True
-
-    def log_message(self, format: str, *args: Any) -> None:
-        if self.server.log_requests:
-            super().log_message(format, *args)
+    def bad_length_response(self) -> EmulatorResponse:
+        return bad_request("Content-Length must be an integer.").to_response()
 
 
-class RunningEmulator:
-    """A served emulator; a context manager that stops the server on exit."""
-
-    def __init__(self, server: EmulatorHTTPServer, host: str) -> None:
-        self.emulator = server.emulator
-        self._server = server
-        self.host = host
-        self.port = server.server_port
-        self.base_url = f"http://{self.host}:{self.port}"
-        self.control_url = self.base_url + CONTROL_PREFIX
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
-            name=f"kisi-emulator-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
-        self._stopped = False
-
-    def stop(self) -> None:
-        """Stop serving (idempotent); requests held by faults are let go first."""
-        if self._stopped:
-            return
-        self._stopped = True
-        self.emulator.release_waiting_requests()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
+class RunningEmulator(server.RunningEmulator[KisiEmulator]):
+    """A served emulator; a context manager that stops the server on exit (requests held by
+    faults are let go first)."""
 
 
 def start_emulator(
@@ -126,5 +29,11 @@ def start_emulator(
     log_requests: bool = False,
 ) -> RunningEmulator:
     """Serve `emulator` (a new, rate-limited one by default) on host:port (0: a free port)."""
-    server = EmulatorHTTPServer((host, port), emulator or KisiEmulator(), log_requests)
-    return RunningEmulator(server, host)
+    return RunningEmulator(
+        emulator or KisiEmulator(),
+        EmulatorRequestHandler,
+        host=host,
+        port=port,
+        log_requests=log_requests,
+        name="kisi-emulator",
+    )

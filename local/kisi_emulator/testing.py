@@ -3,17 +3,23 @@ headers, and an in-process httpx transport for unit tests that must not open soc
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Any
 
 import httpx
-import pytest
 
-from kisi_emulator.clock import Clock
+from emulator_kit import testing
+from emulator_kit.clock import Clock
+from emulator_kit.testing import FixtureScope
 from kisi_emulator.emulator import KisiEmulator
 from kisi_emulator.server import RunningEmulator, start_emulator
-from kisi_emulator.wire import EmulatorRequest
 
-FixtureScope = Literal["session", "package", "module", "class", "function"]
+__all__ = [
+    "FixtureScope",
+    "emulator_fixture",
+    "in_process_transport",
+    "kisi_headers",
+    "running_emulator",
+]
 
 
 @contextmanager
@@ -43,15 +49,11 @@ def emulator_fixture(
 ) -> Any:
     """A pytest fixture called `name` yielding a `RunningEmulator`; in a conftest:
     `kisi = emulator_fixture("kisi", seed_demo=True)`."""
-
-    @pytest.fixture(scope=scope, name=name)
-    def fixture() -> Iterator[RunningEmulator]:
-        with running_emulator(
-            rate_limit=rate_limit, fault_seed=fault_seed, seed_demo=seed_demo
-        ) as running:
-            yield running
-
-    return fixture
+    return testing.served_fixture(
+        name,
+        lambda: running_emulator(rate_limit=rate_limit, fault_seed=fault_seed, seed_demo=seed_demo),
+        scope,
+    )
 
 
 def kisi_headers(api_key: str) -> dict[str, str]:
@@ -66,16 +68,4 @@ def kisi_headers(api_key: str) -> dict[str, str]:
 def in_process_transport(emulator: KisiEmulator) -> httpx.MockTransport:
     """An httpx transport answering from `emulator` without a socket (timeout faults then only
     delay: a real client timeout needs the HTTP server)."""
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        body = request.read()
-        emulated = emulator.handle(
-            EmulatorRequest.from_target(
-                request.method, request.url.raw_path.decode("ascii"), dict(request.headers), body
-            )
-        )
-        return httpx.Response(
-            emulated.status, headers=emulated.all_headers(), content=emulated.body_bytes()
-        )
-
-    return httpx.MockTransport(answer)
+    return testing.in_process_transport(emulator.handle)

@@ -1,82 +1,23 @@
-"""Kisi's wire format: requests and responses as plain data, error bodies, timestamps, pagination.
+"""Kisi's wire format: error bodies, timestamps, pagination, on the emulator kit's requests and
+responses as plain data.
 
 Every response the emulator sends is built here, so there is one error-body helper and one
-pagination function for all endpoints.
+pagination function for all endpoints (and Kisi answers PATCH and DELETE with the kit's
+`no_content_response`: a 204 with no body at all).
 """
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Self
-from urllib.parse import parse_qsl, urlsplit
+from typing import Any
 
-JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+from emulator_kit.wire import EmulatorError, EmulatorResponse
+
 COLLECTION_RANGE_HEADER = "X-Collection-Range"
 MAX_OFFSET = 20000
 
 UNKNOWN_ENDPOINT_MESSAGE = "The endpoint does not exist, please check your request."
-
-
-@dataclass(frozen=True)
-class EmulatorRequest:
-    """One HTTP request, independent of the transport. Header names are lower-cased."""
-
-    method: str
-    path: str
-    query: Mapping[str, str] = field(default_factory=dict)
-    headers: Mapping[str, str] = field(default_factory=dict)
-    body: bytes = b""
-    client_address: str = "127.0.0.1"
-
-    @classmethod
-    def from_target(
-        cls,
-        method: str,
-        target: str,
-        headers: Mapping[str, str],
-        body: bytes = b"",
-        client_address: str = "127.0.0.1",
-    ) -> Self:
-        """Split a request target (`/users?email=a%40b.c`) into path and query (last value wins)."""
-        parts = urlsplit(target)
-        path = parts.path.rstrip("/") or "/"
-        return cls(
-            method=method.upper(),
-            path=path,
-            query=dict(parse_qsl(parts.query, keep_blank_values=True)),
-            headers={name.lower(): value for name, value in headers.items()},
-            body=body,
-            client_address=client_address,
-        )
-
-
-@dataclass
-class EmulatorResponse:
-    status: int
-    payload: Any = None
-    """The JSON document to send; None means no body at all (204)."""
-    headers: dict[str, str] = field(default_factory=dict)
-
-    def body_bytes(self) -> bytes:
-        if self.payload is None:
-            return b""
-        return json.dumps(self.payload, separators=(",", ":")).encode()
-
-    def all_headers(self) -> dict[str, str]:
-        if self.payload is None:
-            return dict(self.headers)
-        return {"Content-Type": JSON_CONTENT_TYPE, **self.headers}
-
-
-def ok_response(payload: Any) -> EmulatorResponse:
-    """200 with the object (or array) as the body."""
-    return EmulatorResponse(200, payload)
-
-
-def no_content_response() -> EmulatorResponse:
-    """204 with no body at all, as Kisi answers PATCH and DELETE."""
-    return EmulatorResponse(204)
 
 
 def error_response(
@@ -95,7 +36,7 @@ def unknown_endpoint_response() -> EmulatorResponse:
     return error_response(404, "000404", UNKNOWN_ENDPOINT_MESSAGE)
 
 
-class KisiError(Exception):
+class KisiError(EmulatorError):
     """An answer with Kisi's general error body; raised anywhere below a handler."""
 
     def __init__(self, status: int, code: str, message: str) -> None:
@@ -108,7 +49,7 @@ class KisiError(Exception):
         return error_response(self.status, self.code, self.message)
 
 
-class KisiValidationError(Exception):
+class KisiValidationError(EmulatorError):
     """A 422 with field errors."""
 
     def __init__(self, errors: Mapping[str, Sequence[str]]) -> None:

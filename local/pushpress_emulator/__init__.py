@@ -13,14 +13,14 @@ Choices where PushPress publishes nothing (README.md says the same): error bodie
 per API key (429, ``Retry-After: 1``).
 """
 
-from kisi_emulator.clock import Clock, ManualClock, SystemClock
+from emulator_kit.clock import Clock, ManualClock, SystemClock
+from emulator_kit.wire import EmulatorRequest, EmulatorResponse
 from pushpress_emulator.deliveries import BodyFormat, DeliveryStatus
 from pushpress_emulator.demo import DEMO_API_KEY, DEMO_COMPANY_NAME, demo_seed
 from pushpress_emulator.emulator import PushPressEmulator
 from pushpress_emulator.faults import FaultKind, FaultSpec
 from pushpress_emulator.seed import SeedDocument
 from pushpress_emulator.server import RunningEmulator, start_emulator
-from pushpress_emulator.wire import EmulatorRequest, EmulatorResponse
 
 __all__ = [
     "DEMO_API_KEY",

@@ -6,14 +6,11 @@ PYTHONPATH=local .venv/bin/python -m pushpress_emulator --port 8282 [--no-rate-l
 """
 
 import argparse
-import json
-import signal
 import sys
-import threading
-from pathlib import Path
-from types import FrameType
+from functools import partial
 from typing import Any
 
+from emulator_kit import cli
 from pushpress_emulator.deliveries import BodyFormat
 from pushpress_emulator.demo import demo_seed
 from pushpress_emulator.emulator import PushPressEmulator
@@ -22,17 +19,11 @@ from pushpress_emulator.wire import ApiError
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m pushpress_emulator",
-        description="A stateful PushPress Platform API emulator with signed webhook deliveries.",
-    )
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
-    parser.add_argument("--port", type=int, default=8282, help="port (0 picks a free one)")
-    parser.add_argument(
-        "--no-rate-limit", action="store_true", help="turn off the 5 requests/s per API key"
-    )
-    parser.add_argument(
-        "--seed", default="demo", help="'demo' (default), 'none', or a seed JSON document's path"
+    parser = cli.argument_parser(
+        "python -m pushpress_emulator",
+        "A stateful PushPress Platform API emulator with signed webhook deliveries.",
+        default_port=8282,
+        rate_limit="5 requests/s per API key",
     )
     parser.add_argument(
         "--webhook-url",
@@ -40,18 +31,11 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--webhook-secret", help="its signing secret (default: generated)")
     parser.add_argument("--pretty-bodies", action="store_true", help="send indented webhook bodies")
-    parser.add_argument("--fault-seed", type=int, default=0, help="seed of probabilistic faults")
-    parser.add_argument("--quiet", action="store_true", help="do not log each request")
     return parser.parse_args(argv)
 
 
 def load_seed(choice: str) -> dict[str, Any] | None:
-    if choice == "none":
-        return None
-    if choice == "demo":
-        return demo_seed()
-    document: dict[str, Any] = json.loads(Path(choice).read_text(encoding="utf-8"))
-    return document
+    return cli.load_seed(choice, demo_seed)
 
 
 def print_banner(running: RunningEmulator, seeded: dict[str, Any]) -> None:
@@ -65,8 +49,7 @@ def print_banner(running: RunningEmulator, seeded: dict[str, Any]) -> None:
             print(f"    try: curl -H 'API-KEY: {key}' {running.api_url}/customers")
     for webhook in emulator.webhook_registrations():
         print(f"  webhooks -> {webhook['url']} (signing secret {webhook['signingSecret']})")
-    print(f"  control API: {running.control_url}/ (no auth), e.g. GET {running.control_url}/counts")
-    print("  see local/pushpress_emulator/README.md; Ctrl-C to stop", flush=True)
+    cli.print_banner_end(running, "pushpress_emulator")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,26 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         except ApiError as error:
             print(f"cannot register {arguments.webhook_url}: {error.message}", file=sys.stderr)
             return 2
-    try:
-        running = start_emulator(
-            arguments.host, arguments.port, emulator=emulator, log_requests=not arguments.quiet
-        )
-    except OSError as error:
-        print(f"cannot listen on {arguments.host}:{arguments.port}: {error}", file=sys.stderr)
-        return 2
-
-    stop_requested = threading.Event()
-
-    def request_stop(_signal: int, _frame: FrameType | None) -> None:
-        stop_requested.set()
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
-    print_banner(running, seeded)
-    stop_requested.wait()
-    running.stop()
-    print("PushPress emulator stopped", flush=True)
-    return 0
+    banner = partial(print_banner, seeded=seeded)
+    return cli.serve_until_stopped(start_emulator, emulator, arguments, banner, "PushPress")
 
 
 if __name__ == "__main__":

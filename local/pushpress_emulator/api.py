@@ -1,8 +1,9 @@
 """Handlers of the emulated PushPress Platform API v3 (the read endpoints the bridge uses)."""
 
+from emulator_kit.wire import EmulatorResponse, ok_response
 from pushpress_emulator.call import Call
 from pushpress_emulator.state import ENROLLMENT_STATUSES
-from pushpress_emulator.wire import EmulatorResponse, bad_request, ok_response, paginate
+from pushpress_emulator.wire import bad_request, paginate
 
 # The values the SDK's ListCustomersRequest.role filter takes.
 ROLE_FILTERS = frozenset({"admin", "frontdesk", "coach", "member"})

@@ -1,25 +1,21 @@
-"""What a route handler gets: the request, its path parameters and, for API routes, the
-company the caller acts for."""
+"""What a route handler gets: the emulator kit's call (the request, its path parameters, the
+time) and, for API routes, the company the caller acts for."""
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from emulator_kit import call
 from pushpress_emulator.state import Company
-from pushpress_emulator.wire import EmulatorRequest, bad_request
+from pushpress_emulator.wire import bad_request
 
 if TYPE_CHECKING:
     from pushpress_emulator.emulator import PushPressEmulator
 
 
 @dataclass(frozen=True)
-class Call:
+class Call(call.Call):
     emulator: "PushPressEmulator"
-    request: EmulatorRequest
-    params: Mapping[str, str]
-    now: datetime
     company: Company | None = None
 
     @property
@@ -27,7 +23,7 @@ class Call:
         assert self.company is not None, "an API route runs only for an authorised company"
         return self.company
 
-    def json_object(self) -> dict[str, Any]:
+    def body_object(self) -> dict[str, Any]:
         """The body as a JSON object (an empty body is ``{}``); anything else is a 400."""
         if not self.request.body.strip():
             return {}

@@ -1,16 +1,14 @@
-"""Handlers of the control API under ``/_emulator/`` (no auth, no rate limit, no faults, not
-counted). Each parses its body and calls the ``PushPressEmulator`` method of the same purpose,
-so the HTTP control API and the Python API cannot drift apart."""
-
-from typing import Any
+"""Handlers of the PushPress emulator's own control endpoints under ``/_emulator/`` (no auth, no
+rate limit, no faults, not counted); the ones every emulator has are in
+``emulator_kit.control_api``. Each parses its body and calls the ``PushPressEmulator`` method of
+the same purpose, so the HTTP control API and the Python API cannot drift apart."""
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from emulator_kit.wire import EmulatorResponse, no_content_response, ok_response
 from pushpress_emulator.call import Call
 from pushpress_emulator.deliveries import BodyFormat
-from pushpress_emulator.faults import FaultSpec
-from pushpress_emulator.seed import SeedDocument
-from pushpress_emulator.wire import EmulatorResponse, bad_request, no_content_response, ok_response
+from pushpress_emulator.wire import bad_request
 
 
 class ConfigChange(BaseModel):
@@ -20,12 +18,6 @@ class ConfigChange(BaseModel):
     fault_seed: int | None = None
     deliver_webhooks: bool | None = None
     body_format: BodyFormat | None = None
-
-
-class ClockAdvance(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    seconds: float = Field(ge=0)
 
 
 class DropDeliveries(BaseModel):
@@ -61,27 +53,6 @@ def _delivery_id(call: Call) -> int:
     return int(raw)
 
 
-def _fields(call: Call) -> dict[str, Any]:
-    return call.json_object()
-
-
-def health(call: Call) -> EmulatorResponse:
-    return ok_response({"status": "ok", "now": call.now.isoformat()})
-
-
-def reset(call: Call) -> EmulatorResponse:
-    call.emulator.reset()
-    return no_content_response()
-
-
-def seed(call: Call) -> EmulatorResponse:
-    return ok_response(call.emulator.seed(SeedDocument.model_validate(_fields(call))))
-
-
-def seed_demo(call: Call) -> EmulatorResponse:
-    return ok_response(call.emulator.seed_demo())
-
-
 def list_companies(call: Call) -> EmulatorResponse:
     return ok_response(call.emulator.companies())
 
@@ -91,24 +62,23 @@ def company_state(call: Call) -> EmulatorResponse:
 
 
 def add_api_key(call: Call) -> EmulatorResponse:
-    key = _fields(call).get("key")
+    key = call.body_object().get("key")
     if key is not None and not isinstance(key, str):
         raise bad_request("key must be a string")
     return ok_response({"key": call.emulator.add_api_key(_company(call), key)}, status=201)
 
 
-def revoke_api_key(call: Call) -> EmulatorResponse:
-    call.emulator.revoke_api_key(call.params["key"])
-    return no_content_response()
-
-
 def create_customer(call: Call) -> EmulatorResponse:
-    return ok_response(call.emulator.create_customer(_company(call), **_fields(call)), status=201)
+    return ok_response(
+        call.emulator.create_customer(_company(call), **call.body_object()), status=201
+    )
 
 
 def update_customer(call: Call) -> EmulatorResponse:
     customer_id = call.params["customer_id"]
-    return ok_response(call.emulator.update_customer(_company(call), customer_id, **_fields(call)))
+    return ok_response(
+        call.emulator.update_customer(_company(call), customer_id, **call.body_object())
+    )
 
 
 def delete_customer(call: Call) -> EmulatorResponse:
@@ -117,22 +87,24 @@ def delete_customer(call: Call) -> EmulatorResponse:
 
 
 def create_plan(call: Call) -> EmulatorResponse:
-    return ok_response(call.emulator.create_plan(_company(call), **_fields(call)), status=201)
+    return ok_response(call.emulator.create_plan(_company(call), **call.body_object()), status=201)
 
 
 def update_plan(call: Call) -> EmulatorResponse:
     plan_id = call.params["plan_id"]
-    return ok_response(call.emulator.update_plan(_company(call), plan_id, **_fields(call)))
+    return ok_response(call.emulator.update_plan(_company(call), plan_id, **call.body_object()))
 
 
 def create_enrollment(call: Call) -> EmulatorResponse:
-    return ok_response(call.emulator.create_enrollment(_company(call), **_fields(call)), status=201)
+    return ok_response(
+        call.emulator.create_enrollment(_company(call), **call.body_object()), status=201
+    )
 
 
 def update_enrollment(call: Call) -> EmulatorResponse:
     enrollment_id = call.params["enrollment_id"]
     return ok_response(
-        call.emulator.update_enrollment(_company(call), enrollment_id, **_fields(call))
+        call.emulator.update_enrollment(_company(call), enrollment_id, **call.body_object())
     )
 
 
@@ -142,7 +114,7 @@ def delete_enrollment(call: Call) -> EmulatorResponse:
 
 
 def register_webhook(call: Call) -> EmulatorResponse:
-    body = WebhookRegistration.model_validate(_fields(call))
+    body = WebhookRegistration.model_validate(call.body_object())
     registered = call.emulator.register_webhook(
         _company(call),
         body.url,
@@ -160,7 +132,7 @@ def rotate_webhook_secret(call: Call) -> EmulatorResponse:
 
 
 def change_webhook(call: Call) -> EmulatorResponse:
-    body = WebhookActivation.model_validate(_fields(call))
+    body = WebhookActivation.model_validate(call.body_object())
     return ok_response(
         call.emulator.set_webhook_active(_company(call), call.params["webhook_id"], body.active)
     )
@@ -171,7 +143,7 @@ def list_deliveries(call: Call) -> EmulatorResponse:
 
 
 def drop_deliveries(call: Call) -> EmulatorResponse:
-    body = DropDeliveries.model_validate(_fields(call))
+    body = DropDeliveries.model_validate(call.body_object())
     call.emulator.drop_deliveries(body.count, body.event)
     return no_content_response()
 
@@ -184,19 +156,6 @@ def deliver_pending(call: Call) -> EmulatorResponse:
     return ok_response(call.emulator.deliver_pending())
 
 
-def inject_fault(call: Call) -> EmulatorResponse:
-    return ok_response(call.emulator.inject_fault(FaultSpec.model_validate(_fields(call))))
-
-
-def list_faults(call: Call) -> EmulatorResponse:
-    return ok_response(call.emulator.faults())
-
-
-def clear_faults(call: Call) -> EmulatorResponse:
-    call.emulator.clear_faults()
-    return no_content_response()
-
-
 def clear_fault(call: Call) -> EmulatorResponse:
     raw = call.params["fault_id"]
     if not raw.isdigit():
@@ -205,21 +164,8 @@ def clear_fault(call: Call) -> EmulatorResponse:
     return no_content_response()
 
 
-def counts(call: Call) -> EmulatorResponse:
-    return ok_response(call.emulator.counts())
-
-
-def reset_counts(call: Call) -> EmulatorResponse:
-    call.emulator.reset_counts()
-    return no_content_response()
-
-
-def config(call: Call) -> EmulatorResponse:
-    return ok_response(call.emulator.config())
-
-
 def change_config(call: Call) -> EmulatorResponse:
-    change = ConfigChange.model_validate(_fields(call))
+    change = ConfigChange.model_validate(call.body_object())
     return ok_response(
         call.emulator.configure(
             rate_limit=change.rate_limit,
@@ -228,12 +174,3 @@ def change_config(call: Call) -> EmulatorResponse:
             body_format=change.body_format,
         )
     )
-
-
-def clock(call: Call) -> EmulatorResponse:
-    return ok_response({"now": call.now.isoformat()})
-
-
-def advance_clock(call: Call) -> EmulatorResponse:
-    advance = ClockAdvance.model_validate(_fields(call))
-    return ok_response({"now": call.emulator.advance_clock(advance.seconds).isoformat()})

@@ -1,4 +1,6 @@
-"""``PushPressEmulator``: state, rate limiter, faults, call counts and webhook deliveries.
+"""``PushPressEmulator``: the emulator kit's ``ApiEmulator`` (state, rate limiter, faults, call
+counts behind one lock) with PushPress's data, routes, API keys and answers, and webhook
+deliveries.
 
 ``handle`` answers one request, whatever carries it (the HTTP server or an in-process
 transport); the other public methods are the Python API that the control endpoints also call.
@@ -12,18 +14,17 @@ Changes made through the Python or control API send webhooks to the company's re
 synchronously, after the state lock is released (a receiver may call the emulator back).
 """
 
-import copy
 import logging
 import secrets
-import threading
-from collections import Counter
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
-from kisi_emulator.clock import Clock, SystemClock
-from kisi_emulator.rate_limit import SlidingWindowLimiter
+from emulator_kit.clock import Clock
+from emulator_kit.emulator import ApiEmulator
+from emulator_kit.faults import FaultPlan
+from emulator_kit.wire import EmulatorRequest, EmulatorResponse
 from pushpress_emulator.call import Call
 from pushpress_emulator.deliveries import (
     BodyFormat,
@@ -35,14 +36,12 @@ from pushpress_emulator.deliveries import (
     signature_for,
 )
 from pushpress_emulator.demo import demo_seed
-from pushpress_emulator.faults import FaultInjector, FaultSpec
-from pushpress_emulator.routes import CONTROL_PREFIX, Route, RouteMatch, match_route
+from pushpress_emulator.faults import fault_injector
+from pushpress_emulator.routes import ROUTE_TABLE, RouteMatch
 from pushpress_emulator.seed import SeedDocument, apply_seed
 from pushpress_emulator.state import Change, Company, EmulatorState
 from pushpress_emulator.wire import (
     ApiError,
-    EmulatorRequest,
-    EmulatorResponse,
     error_response,
     not_found,
     rate_limited_response,
@@ -68,21 +67,7 @@ class CallKey(NamedTuple):
     status: int
 
 
-def _summary(calls: list[tuple[CallKey, int]]) -> dict[str, Any]:
-    by_endpoint: Counter[str] = Counter()
-    by_status: Counter[str] = Counter()
-    for key, count in calls:
-        by_endpoint[key.endpoint] += count
-        by_status[str(key.status)] += count
-    return {
-        "total": by_endpoint.total(),
-        "rate_limited": by_status["429"],
-        "by_endpoint": dict(sorted(by_endpoint.items())),
-        "by_status": dict(sorted(by_status.items())),
-    }
-
-
-class PushPressEmulator:
+class PushPressEmulator(ApiEmulator[Call, EmulatorState]):
     """A stateful PushPress for tests and local runs (thread-safe).
 
     ``clock`` drives the rate limiter, fault windows and ``created`` stamps (default: the system
@@ -90,6 +75,8 @@ class PushPressEmulator:
     repeatable; ``deliver_webhooks=False`` records deliveries as pending until
     ``deliver_pending()`` or ``redeliver(id)`` sends them (to reorder or delay them).
     """
+
+    log = logger
 
     def __init__(
         self,
@@ -101,57 +88,49 @@ class PushPressEmulator:
         deliver_webhooks: bool = True,
         body_format: BodyFormat = BodyFormat.COMPACT,
     ) -> None:
-        self.clock: Clock = clock or SystemClock()
-        self.rate_limit_enabled = rate_limit
+        super().__init__(
+            routes=ROUTE_TABLE,
+            new_call=Call,
+            clock=clock,
+            rate_limit=rate_limit,
+            requests_per_second=requests_per_second,
+            faults=fault_injector(fault_seed),
+        )
         self.deliver_webhooks = deliver_webhooks
         self.body_format = body_format
-        self._lock = threading.RLock()
-        self._state = EmulatorState()
-        self._limiter = SlidingWindowLimiter(self.clock, requests_per_second)
-        self._faults = FaultInjector(fault_seed)
-        self._calls: Counter[CallKey] = Counter()
         self._deliveries: list[Delivery] = []
         self._drop_rules: list[DropRule] = []
         self._deliverer = Deliverer()
 
-    # -- answering requests --
+    # -- answering requests, in PushPress's terms --
 
-    def handle(self, request: EmulatorRequest) -> EmulatorResponse:
-        matched = match_route(request.method, request.path)
-        if matched is not None and matched.route.is_control:
-            return self._run(matched.route, Call(self, request, matched.params, self.clock.now()))
-        if request.path == CONTROL_PREFIX or request.path.startswith(CONTROL_PREFIX + "/"):
-            return unknown_endpoint_response()
-        return self._handle_api(request, matched)
-
-    def _handle_api(self, request: EmulatorRequest, matched: RouteMatch | None) -> EmulatorResponse:
-        endpoint = matched.route.name if matched else f"{request.method} {request.path}"
-        plan = self._faults.plan(request.method, request.path, self.clock.now())
-        self._faults.wait(plan.delay_seconds)
-        with self._lock:
-            key = request.headers.get(API_KEY_HEADER, "").strip()
-            companies = self._state.api_keys.get(key) if key else None
-            company: Company | None = None
-            if plan.response is not None:
-                response = plan.response
+    def answer(
+        self,
+        request: EmulatorRequest,
+        matched: RouteMatch[Call] | None,
+        plan: FaultPlan,
+        endpoint: str,
+    ) -> tuple[EmulatorResponse, CallKey]:
+        key = request.headers.get(API_KEY_HEADER, "").strip()
+        companies = self._state.api_keys.get(key) if key else None
+        company: Company | None = None
+        if plan.response is not None:
+            response = plan.response
+        else:
+            identity = ("key", key) if companies else ("address", request.client_address)
+            if self.rate_limit_enabled and not self._limiter.allow(identity):
+                response = rate_limited_response()
+            elif matched is None:
+                response = unknown_endpoint_response()
             else:
-                identity = ("key", key) if companies else ("address", request.client_address)
-                if self.rate_limit_enabled and not self._limiter.allow(identity):
-                    response = rate_limited_response()
-                elif matched is None:
-                    response = unknown_endpoint_response()
+                try:
+                    company = self._company_for(request, companies)
+                except ApiError as error:
+                    response = error.to_response()
                 else:
-                    try:
-                        company = self._company_for(request, companies)
-                    except ApiError as error:
-                        response = error.to_response()
-                    else:
-                        call = Call(self, request, matched.params, self.clock.now(), company)
-                        response = self._run(matched.route, call)
-            self._calls[CallKey(company.id if company else None, endpoint, response.status)] += 1
-        # Held after the request was counted, as when a client times out.
-        self._faults.wait(plan.hold_seconds)
-        return response
+                    call = Call(self, request, matched.params, self.clock.now(), company)
+                    response = self.run(matched.route, call)
+        return response, CallKey(company.id if company else None, endpoint, response.status)
 
     def _company_for(self, request: EmulatorRequest, companies: set[str] | None) -> Company:
         if not companies:
@@ -165,42 +144,36 @@ class PushPressEmulator:
             raise ApiError(400, "company-id header is required for a multi-company API key")
         return self._state.company(next(iter(companies)))
 
-    @staticmethod
-    def _run(route: Route, call: Call) -> EmulatorResponse:
-        try:
-            return route.handler(call)
-        except ApiError as error:
-            return error.to_response()
-        except ValidationError as error:
-            first = error.errors()[0]
-            location = ".".join(str(part) for part in first["loc"]) or "body"
-            return error_response(422, f"Validation failed: {location}: {first['msg']}")
-        except Exception:
-            logger.exception("emulator failure in %s", route.name)
-            return error_response(500, "Internal Server Error")
+    def unknown_endpoint_response(self) -> EmulatorResponse:
+        return unknown_endpoint_response()
+
+    def validation_failure_response(self, error: ValidationError) -> EmulatorResponse:
+        first = error.errors()[0]
+        location = ".".join(str(part) for part in first["loc"]) or "body"
+        return error_response(422, f"Validation failed: {location}: {first['msg']}")
+
+    def internal_error_response(self) -> EmulatorResponse:
+        return error_response(500, "Internal Server Error")
+
+    def not_found(self, what: str) -> ApiError:
+        return not_found(what)
 
     # -- state --
+
+    def new_state(self) -> EmulatorState:
+        return EmulatorState()
 
     def reset(self) -> None:
         """Forget everything: companies, keys, faults, counts, deliveries, rate-limit windows."""
         with self._lock:
-            self._state = EmulatorState()
-            self._faults.clear()
-            self._limiter.reset()
-            self._calls.clear()
+            super().reset()
             self._deliveries.clear()
             self._drop_rules.clear()
 
     def seed(self, document: SeedDocument | Mapping[str, Any]) -> dict[str, Any]:
         """Create what the document describes (all or nothing, no webhooks); answer the ids."""
         parsed = SeedDocument.model_validate(document)
-        with self._lock:
-            backup = copy.deepcopy(self._state)
-            try:
-                return apply_seed(self._state, parsed)
-            except Exception:
-                self._state = backup
-                raise
+        return self._all_or_nothing(lambda state: apply_seed(state, parsed))
 
     def seed_demo(self) -> dict[str, Any]:
         return self.seed(demo_seed())
@@ -430,40 +403,14 @@ class PushPressEmulator:
                 delivery.response_status = outcome.response_status
                 delivery.error = outcome.error
 
-    # -- faults --
-
-    def inject_fault(
-        self, spec: FaultSpec | Mapping[str, Any] | None = None, /, **fields: Any
-    ) -> dict[str, Any]:
-        """Add a fault, from a ``FaultSpec``, a mapping or keywords (``kind="outage"``, ...)."""
-        parsed = FaultSpec.model_validate(spec if spec is not None else fields)
-        return self._faults.inject(parsed, self.clock.now()).to_wire()
-
-    def faults(self) -> list[dict[str, Any]]:
-        return [fault.to_wire() for fault in self._faults.active(self.clock.now())]
-
-    def clear_faults(self, fault_id: int | None = None) -> None:
-        """Remove one fault, or all of them (which also lets held requests go)."""
-        if not self._faults.clear(fault_id) and fault_id is not None:
-            raise not_found("Fault")
-
-    def release_waiting_requests(self) -> None:
-        self._faults.release_waiting()
+    # -- faults: the kit's inject_fault, faults and clear_faults, with PushPress's FaultSpec --
 
     # -- counts --
 
     def counts(self) -> dict[str, Any]:
         """API calls: totals, 429s, by ``METHOD /template`` and status, and by company
         (``anonymous`` when no company was resolved)."""
-        with self._lock:
-            calls = list(self._calls.items())
-        by_company: dict[str, list[tuple[CallKey, int]]] = {}
-        for key, count in calls:
-            by_company.setdefault(key.company_id or ANONYMOUS, []).append((key, count))
-        return {
-            **_summary(calls),
-            "by_company": {k: _summary(v) for k, v in sorted(by_company.items())},
-        }
+        return self._counts_by(company=lambda key: key.company_id or ANONYMOUS)
 
     def call_count(
         self,
@@ -473,18 +420,7 @@ class PushPressEmulator:
         status: int | None = None,
     ) -> int:
         """Calls matching every filter, e.g. ``call_count("GET /v3/customers", status=429)``."""
-        with self._lock:
-            return sum(
-                count
-                for key, count in self._calls.items()
-                if (endpoint is None or key.endpoint == endpoint)
-                and (company_id is None or key.company_id == company_id)
-                and (status is None or key.status == status)
-            )
-
-    def reset_counts(self) -> None:
-        with self._lock:
-            self._calls.clear()
+        return self._count_calls(endpoint=endpoint, company_id=company_id, status=status)
 
     # -- settings and time --
 
@@ -506,21 +442,14 @@ class PushPressEmulator:
         deliver_webhooks: bool | None = None,
         body_format: BodyFormat | str | None = None,
     ) -> dict[str, Any]:
+        """The kit's settings, and whether and how webhooks are delivered."""
         with self._lock:
-            if rate_limit is not None:
-                self.rate_limit_enabled = rate_limit
-                self._limiter.reset()
-            if fault_seed is not None:
-                self._faults.seed = fault_seed
+            super().configure(rate_limit=rate_limit, fault_seed=fault_seed)
             if deliver_webhooks is not None:
                 self.deliver_webhooks = deliver_webhooks
             if body_format is not None:
                 self.body_format = BodyFormat(body_format)
         return self.config()
-
-    def advance_clock(self, seconds: float) -> Any:
-        self.clock.advance(seconds)
-        return self.clock.now()
 
     def close(self) -> None:
         """Release the delivery connection pool (the server calls it on stop)."""

@@ -244,32 +244,28 @@ class Company:
         }
 
     def customer(self, customer_id: str) -> Customer:
-        found = self.customers.get(customer_id)
-        if found is None:
-            raise not_found("Customer")
-        return found
+        return _find(self.customers, customer_id, "Customer")
 
     def plan(self, plan_id: str) -> Plan:
-        found = self.plans.get(plan_id)
-        if found is None:
-            raise not_found("Plan")
-        return found
+        return _find(self.plans, plan_id, "Plan")
 
     def enrollment(self, enrollment_id: str) -> Enrollment:
-        found = self.enrollments.get(enrollment_id)
-        if found is None:
-            raise not_found("Enrollment")
-        return found
+        return _find(self.enrollments, enrollment_id, "Enrollment")
 
     def webhook(self, webhook_id: str) -> Webhook:
-        found = self.webhooks.get(webhook_id)
-        if found is None:
-            raise not_found("Webhook")
-        return found
+        return _find(self.webhooks, webhook_id, "Webhook")
 
     def enrollment_wire(self, enrollment: Enrollment) -> dict[str, Any]:
         plan = self.plans.get(enrollment.plan_id) if enrollment.plan_id else None
         return enrollment.to_wire(plan)
+
+
+def _find[Record](records: Mapping[str, Record], record_id: str, what: str) -> Record:
+    """The record with this id, or a 404 naming `what`."""
+    record = records.get(record_id)
+    if record is None:
+        raise not_found(what)
+    return record
 
 
 def is_loopback_url(url: str) -> bool:
@@ -360,10 +356,7 @@ class EmulatorState:
         self.api_keys: dict[str, set[str]] = {}
 
     def company(self, company_id: str) -> Company:
-        found = self.companies.get(company_id)
-        if found is None:
-            raise not_found("Company")
-        return found
+        return _find(self.companies, company_id, "Company")
 
     def create_company(self, fields: Mapping[str, Any]) -> Company:
         errors: dict[str, str] = {}

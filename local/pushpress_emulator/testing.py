@@ -7,18 +7,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any
 
 import httpx
-import pytest
 
-from kisi_emulator.clock import Clock
+from emulator_kit import testing
+from emulator_kit.clock import Clock
+from emulator_kit.server import BackgroundServer, StopsOnExit
+from emulator_kit.testing import FixtureScope
 from pushpress_emulator.emulator import PushPressEmulator
 from pushpress_emulator.server import RunningEmulator, start_emulator
-from pushpress_emulator.wire import EmulatorRequest
 
-FixtureScope = Literal["session", "package", "module", "class", "function"]
+__all__ = [
+    "FixtureScope",
+    "ReceivedWebhook",
+    "WebhookReceiver",
+    "emulator_fixture",
+    "in_process_transport",
+    "pushpress_headers",
+    "running_emulator",
+]
 
 
 @contextmanager
@@ -47,13 +55,9 @@ def emulator_fixture(
 ) -> Any:
     """A pytest fixture called ``name`` yielding a ``RunningEmulator``; in a conftest:
     ``pushpress = emulator_fixture("pushpress", seed_demo=True)``."""
-
-    @pytest.fixture(scope=scope, name=name)
-    def fixture() -> Iterator[RunningEmulator]:
-        with running_emulator(rate_limit=rate_limit, seed_demo=seed_demo) as running:
-            yield running
-
-    return fixture
+    return testing.served_fixture(
+        name, lambda: running_emulator(rate_limit=rate_limit, seed_demo=seed_demo), scope
+    )
 
 
 def pushpress_headers(api_key: str, company_id: str | None = None) -> dict[str, str]:
@@ -66,21 +70,7 @@ def pushpress_headers(api_key: str, company_id: str | None = None) -> dict[str, 
 
 def in_process_transport(emulator: PushPressEmulator) -> httpx.MockTransport:
     """An httpx transport answering from ``emulator`` without a socket."""
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        emulated = emulator.handle(
-            EmulatorRequest.from_target(
-                request.method,
-                request.url.raw_path.decode("ascii"),
-                dict(request.headers),
-                request.read(),
-            )
-        )
-        return httpx.Response(
-            emulated.status, headers=emulated.all_headers(), content=emulated.body_bytes()
-        )
-
-    return httpx.MockTransport(answer)
+    return testing.in_process_transport(emulator.handle)
 
 
 @dataclass(frozen=True)
@@ -116,7 +106,7 @@ class _ReceiverHandler(BaseHTTPRequestHandler):
         pass
 
 
-class WebhookReceiver:
+class WebhookReceiver(StopsOnExit):
     """A loopback webhook endpoint: records every POST and answers ``status`` (settable, e.g.
     500 to make deliveries fail). ``url`` is what to register with the emulator."""
 
@@ -124,12 +114,8 @@ class WebhookReceiver:
         self.status = status
         self.received: list[ReceivedWebhook] = []
         self._lock = threading.Lock()
-        self._server = _ReceiverServer(self)
-        self.url = f"http://127.0.0.1:{self._server.server_port}/webhooks/pushpress"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
+        self._server = BackgroundServer(_ReceiverServer(self), "webhook-receiver")
+        self.url = f"http://127.0.0.1:{self._server.port}/webhooks/pushpress"
 
     def record(self, webhook: ReceivedWebhook) -> int:
         with self._lock:
@@ -137,17 +123,4 @@ class WebhookReceiver:
             return self.status
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
+        self._server.stop()

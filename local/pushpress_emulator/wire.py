@@ -1,16 +1,15 @@
-"""PushPress's wire format: requests and responses as plain data, error bodies, pagination.
+"""PushPress's wire format: error bodies and pagination, on the emulator kit's requests and
+responses as plain data.
 
 Every response the emulator sends is built here: one error-body helper and one pagination
 function for every listing.
 """
 
-import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Self
-from urllib.parse import parse_qsl, urlsplit
+from typing import Any
 
-JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+from emulator_kit.wire import EmulatorError, EmulatorResponse, ok_response
+
 API_PREFIX = "/v3"
 FIRST_PAGE = 1
 # PushPress's SDK assumes 10 items a page when no limit is given. PushPress publishes no maximum;
@@ -20,57 +19,7 @@ DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
 
 
-@dataclass(frozen=True)
-class EmulatorRequest:
-    """One HTTP request, independent of the transport. Header names are lower-cased."""
-
-    method: str
-    path: str
-    query: Mapping[str, str] = field(default_factory=dict)
-    headers: Mapping[str, str] = field(default_factory=dict)
-    body: bytes = b""
-    client_address: str = "127.0.0.1"
-
-    @classmethod
-    def from_target(
-        cls,
-        method: str,
-        target: str,
-        headers: Mapping[str, str],
-        body: bytes = b"",
-        client_address: str = "127.0.0.1",
-    ) -> Self:
-        """Split a request target (``/v3/customers?page=2``) into path and query (last wins)."""
-        parts = urlsplit(target)
-        return cls(
-            method=method.upper(),
-            path=parts.path.rstrip("/") or "/",
-            query=dict(parse_qsl(parts.query, keep_blank_values=True)),
-            headers={name.lower(): value for name, value in headers.items()},
-            body=body,
-            client_address=client_address,
-        )
-
-
-@dataclass
-class EmulatorResponse:
-    status: int
-    payload: Any = None
-    """The JSON document to send; None means no body at all (204)."""
-    headers: dict[str, str] = field(default_factory=dict)
-
-    def body_bytes(self) -> bytes:
-        if self.payload is None:
-            return b""
-        return json.dumps(self.payload, separators=(",", ":")).encode()
-
-    def all_headers(self) -> dict[str, str]:
-        if self.payload is None:
-            return dict(self.headers)
-        return {"Content-Type": JSON_CONTENT_TYPE, **self.headers}
-
-
-class ApiError(Exception):
+class ApiError(EmulatorError):
     """An answer with PushPress's error body ``{"message": ...}``, raised below a handler."""
 
     def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None) -> None:
@@ -81,14 +30,6 @@ class ApiError(Exception):
 
     def to_response(self) -> EmulatorResponse:
         return error_response(self.status, self.message, self.headers)
-
-
-def ok_response(payload: Any, status: int = 200) -> EmulatorResponse:
-    return EmulatorResponse(status, payload)
-
-
-def no_content_response() -> EmulatorResponse:
-    return EmulatorResponse(204)
 
 
 def error_response(

@@ -116,9 +116,31 @@ def test_the_check_finds_an_upward_import(tmp_path: Path) -> None:
     assert [(f.module, f.target, f.line) for f in found] == [("domain/model", "admin", 2)]
 
 
-@pytest.mark.parametrize("client_layer", ["kisi_client", "pushpress_client"])
-def test_the_client_layers_know_nothing_of_the_bridge(client_layer: str) -> None:
-    package = ROOT / "layers" / client_layer / client_layer
+# (layer, package): the HTTP client kit the two clients share ships in the Kisi client's layer.
+CLIENT_PACKAGES = [
+    ("kisi_client", "kisi_client"),
+    ("kisi_client", "http_client_kit"),
+    ("pushpress_client", "pushpress_client"),
+]
+
+
+def imported_top_levels(package: Path) -> set[str]:
+    """The top-level packages every module of `package` imports, lazy imports included."""
+    found: set[str] = set()
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.add(node.module.split(".")[0])
+            elif isinstance(node, ast.Import):
+                found.update(alias.name.split(".")[0] for alias in node.names)
+    return found
+
+
+@pytest.mark.parametrize(("client_layer", "client_package"), CLIENT_PACKAGES)
+def test_the_client_layers_know_nothing_of_the_bridge(
+    client_layer: str, client_package: str
+) -> None:
+    package = ROOT / "layers" / client_layer / client_package
     assert package.is_dir()
     for path in package.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
@@ -127,6 +149,23 @@ def test_the_client_layers_know_nothing_of_the_bridge(client_layer: str) -> None
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     assert not alias.name.startswith(("access_core", "boto")), path
+
+
+def test_the_http_client_kit_knows_no_api_and_the_clients_not_each_other() -> None:
+    layers = ROOT / "layers"
+    kit = imported_top_levels(layers / "kisi_client" / "http_client_kit")
+    assert not kit & {"kisi_client", "pushpress_client"}
+    assert "kisi_client" not in imported_top_levels(
+        layers / "pushpress_client" / "pushpress_client"
+    )
+    assert "pushpress_client" not in imported_top_levels(layers / "kisi_client" / "kisi_client")
+
+
+def test_the_emulator_kit_knows_no_emulator_and_the_emulators_not_each_other() -> None:
+    local = ROOT / "local"
+    assert not imported_top_levels(local / "emulator_kit") & {"kisi_emulator", "pushpress_emulator"}
+    assert "kisi_emulator" not in imported_top_levels(local / "pushpress_emulator")
+    assert "pushpress_emulator" not in imported_top_levels(local / "kisi_emulator")
 
 
 def test_the_layers_never_import_local_code() -> None:

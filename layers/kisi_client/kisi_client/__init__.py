@@ -1,5 +1,6 @@
 """Kisi REST API client: httpx + pydantic, no AWS imports. See ``KisiClient``."""
 
+from http_client_kit.pacing import Pacer
 from kisi_client.client import GROUP_BASIC_ROLE, KisiClient, kisi_timestamp
 from kisi_client.errors import (
     KisiConflict,
@@ -31,7 +32,6 @@ from kisi_client.pacing import (
     DEFAULT_REQUESTS_PER_SECOND,
     KISI_REQUESTS_PER_SECOND,
     SHARED_PACERS,
-    Pacer,
     PacerRegistry,
     pacer_key_for_api_key,
 )

@@ -1,14 +1,13 @@
 """The Kisi endpoints the access engine uses, and the idempotent helpers built on them."""
 
 import logging
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from pydantic import ValidationError
 
+from http_client_kit.transport import ApiClient, ApiRequest
 from kisi_client.errors import (
     KisiConflict,
     KisiError,
@@ -34,7 +33,6 @@ from kisi_client.models import (
 from kisi_client.pacing import (
     DEFAULT_REQUESTS_PER_SECOND,
     SHARED_PACERS,
-    Pacer,
     PacerRegistry,
     pacer_key_for_api_key,
 )
@@ -53,9 +51,7 @@ from kisi_client.transport import (
     DEFAULT_BASE_URL,
     DEFAULT_INTEGRATION_IDENTIFIER,
     DEFAULT_TIMEOUT,
-    ApiRequest,
     KisiTransport,
-    decode_json,
 )
 
 logger = logging.getLogger("kisi_client")
@@ -65,7 +61,7 @@ GROUP_BASIC_ROLE = "group_basic"
 type QueryValue = str | int | None
 
 
-class KisiClient:
+class KisiClient(ApiClient):
     """A Kisi API client for one API key.
 
     Cheap to create: every instance shares the process's connection pool (unless given
@@ -74,6 +70,8 @@ class KisiClient:
     and several keys of one user share it. Without it, the key is derived from a hash of the
     API key.
     """
+
+    _transport: KisiTransport
 
     def __init__(
         self,
@@ -103,23 +101,6 @@ class KisiClient:
 
     def __repr__(self) -> str:
         return f"KisiClient(base_url={self.base_url!r}, pacer_key={self.pacer_key!r})"
-
-    @property
-    def base_url(self) -> str:
-        return self._transport.base_url
-
-    @property
-    def pacer(self) -> Pacer:
-        return self._transport.pacer
-
-    @property
-    def request_counts(self) -> Counter[str]:
-        """HTTP requests sent (retries included), keyed by endpoint: ``"GET /users/{user_id}"``."""
-        return self._transport.request_counts
-
-    @property
-    def total_requests(self) -> int:
-        return self._transport.request_counts.total()
 
     # Identity
 
@@ -285,8 +266,8 @@ class KisiClient:
         }
         request = ApiRequest("GET", "/role_assignments", query=query)
         response = self._transport.send(request)
-        items = _parse_list(
-            RoleAssignment, decode_json(response, request.endpoint), request.endpoint
+        items = self._parse_list(
+            RoleAssignment, self._transport.json_of(response, request.endpoint), request.endpoint
         )
         following = next_page_offset(
             offset=offset,
@@ -431,8 +412,15 @@ class KisiClient:
             return existing, error
 
     def _request_object[M: KisiModel](self, request: ApiRequest, model: type[M]) -> M:
-        response = self._transport.send(request)
-        return _parse(model, decode_json(response, request.endpoint), request.endpoint)
+        return self._transport.fetch(request, model)
+
+    def _parse_list[M: KisiModel](self, model: type[M], data: Any, endpoint: str) -> list[M]:
+        if not isinstance(data, list):
+            raise KisiMalformedResponse(
+                f"Kisi answered with {type(data).__name__}, not a JSON array of {model.__name__}",
+                endpoint=endpoint,
+            )
+        return [self._transport.parse(model, item, endpoint) for item in data]
 
     def _delete(self, request: ApiRequest) -> bool:
         try:
@@ -454,7 +442,8 @@ class KisiClient:
         while True:
             request = ApiRequest("GET", path, query={**query, "limit": limit, "offset": offset})
             response = self._transport.send(request)
-            items = _parse_list(model, decode_json(response, request.endpoint), request.endpoint)
+            data = self._transport.json_of(response, request.endpoint)
+            items = self._parse_list(model, data, request.endpoint)
             collection_range = parse_collection_range(response.headers.get("X-Collection-Range"))
             if collection_range is not None and collection_range.total > readable_total(limit):
                 raise _too_large(request.endpoint, f"{collection_range.total} items")
@@ -483,33 +472,3 @@ def kisi_timestamp(moment: datetime | None) -> str | None:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("datetimes sent to Kisi must be timezone-aware")
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _malformed(
-    model: type[KisiModel], endpoint: str, error: ValidationError
-) -> KisiMalformedResponse:
-    first = error.errors()[0]
-    location = ".".join(str(part) for part in first["loc"]) or "body"
-    return KisiMalformedResponse(
-        f"Kisi answered with an unexpected {model.__name__} shape "
-        f"({error.error_count()} problem(s); first at {location}: {first['msg']})",
-        endpoint=endpoint,
-        possibly_executed=True,
-    )
-
-
-def _parse[M: KisiModel](model: type[M], data: Any, endpoint: str) -> M:
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        failure = _malformed(model, endpoint, error)
-    raise failure
-
-
-def _parse_list[M: KisiModel](model: type[M], data: Any, endpoint: str) -> list[M]:
-    if not isinstance(data, list):
-        raise KisiMalformedResponse(
-            f"Kisi answered with {type(data).__name__}, not a JSON array of {model.__name__}",
-            endpoint=endpoint,
-        )
-    return [_parse(model, item, endpoint) for item in data]

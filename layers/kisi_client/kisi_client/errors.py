@@ -6,7 +6,9 @@ API key, the request headers or an httpx object (which would carry them).
 
 import enum
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import ClassVar, Self
+
+from http_client_kit.errors import REDACTED, HttpApiError
 
 
 class UnlockFailureReason(enum.StrEnum):
@@ -45,7 +47,7 @@ UNLOCK_FAILURE_BY_CODE: Mapping[str, UnlockFailureReason] = {
 }
 
 
-class KisiError(Exception):
+class KisiError(HttpApiError):
     """Base of every error the client raises; also used as-is for statuses with no class below.
 
     ``possibly_executed`` is True when Kisi may have carried the request out even though the
@@ -54,6 +56,7 @@ class KisiError(Exception):
     """
 
     unlock_fallback: ClassVar[UnlockFailureReason] = UnlockFailureReason.UNEXPECTED
+    repr_fields = ("message", "status_code", "code", "endpoint")
 
     def __init__(
         self,
@@ -65,29 +68,17 @@ class KisiError(Exception):
         retry_after: float | None = None,
         possibly_executed: bool = False,
     ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status_code = status_code
-        self.code = code
-        self.endpoint = endpoint
-        self.retry_after = retry_after
-        self.possibly_executed = possibly_executed
-
-    def __str__(self) -> str:
-        details = []
-        if self.endpoint:
-            details.append(self.endpoint)
-        if self.status_code is not None:
-            details.append(f"HTTP {self.status_code}")
-        if self.code:
-            details.append(f"code {self.code}")
-        return f"{self.message} ({', '.join(details)})" if details else self.message
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(message={self.message!r}, status_code={self.status_code!r}, "
-            f"code={self.code!r}, endpoint={self.endpoint!r})"
+        super().__init__(
+            message,
+            status_code=status_code,
+            endpoint=endpoint,
+            retry_after=retry_after,
+            possibly_executed=possibly_executed,
         )
+        self.code = code
+
+    def details(self) -> list[str]:
+        return [*super().details(), *([f"code {self.code}"] if self.code else [])]
 
     @property
     def unlock_failure_reason(self) -> UnlockFailureReason:
@@ -138,10 +129,19 @@ class KisiValidationError(KisiError):
         super().__init__(message, status_code=status_code, code=code, endpoint=endpoint)
         self.errors = dict(errors)
 
+    def redact(self, secret: str) -> Self:
+        super().redact(secret)
+        self.errors = {
+            name: [message.replace(secret, REDACTED) for message in messages]
+            for name, messages in self.errors.items()
+        }
+        return self
+
 
 class KisiRateLimited(KisiError):
     """429: Kisi did not execute the request; ``retry_after`` is Kisi's wait in seconds, if sent."""
 
+    retryable = True
     unlock_fallback = UnlockFailureReason.RATE_LIMITED
 
 
@@ -149,6 +149,7 @@ class KisiUnavailable(KisiError):
     """5xx, timeout or connection failure. ``possibly_executed`` tells whether the request may
     have reached Kisi (False only when it provably never left, e.g. the connection failed)."""
 
+    retryable = True
     unlock_fallback = UnlockFailureReason.KISI_UNAVAILABLE
 
 

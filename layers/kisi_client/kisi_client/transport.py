@@ -1,24 +1,21 @@
-"""How the client talks to Kisi: a shared connection pool, headers, pacing, retries, error mapping.
+"""How the client talks to Kisi: the HTTP client kit's transport with Kisi's headers, Kisi's
+error mapping and a warning when Kisi marks an endpoint deprecated.
 
 The API key is held as a ``SecretStr`` and put into the ``Authorization`` header of each request
 only; the shared ``httpx.Client`` never holds it. Errors are raised outside ``except`` blocks, so
 no httpx exception (whose request carries the headers) is ever chained to a ``KisiError``.
 """
 
-import email.utils
 import logging
-import re
-import threading
-from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
 import httpx
-from pydantic import SecretStr
 
+from http_client_kit.pacing import Pacer
+from http_client_kit.retry import RetryPolicy
+from http_client_kit.transport import HttpTransport, SharedPool
+from http_client_kit.transport import parse_retry_after as parse_retry_after
 from kisi_client.errors import (
     KisiConflict,
     KisiError,
@@ -30,8 +27,6 @@ from kisi_client.errors import (
     KisiUnavailable,
     KisiValidationError,
 )
-from kisi_client.pacing import Pacer
-from kisi_client.retry import RetryPolicy
 
 logger = logging.getLogger("kisi_client")
 
@@ -40,8 +35,6 @@ DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 DEFAULT_INTEGRATION_IDENTIFIER = "Kisi Access Bridge"
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
-# Failures that happen before any byte of the request reaches Kisi.
-_NEVER_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _ERROR_CLASS_BY_STATUS: Mapping[int, type[KisiError]] = {
     401: KisiInvalidCredentials,
     403: KisiForbidden,
@@ -49,64 +42,13 @@ _ERROR_CLASS_BY_STATUS: Mapping[int, type[KisiError]] = {
     409: KisiConflict,
     429: KisiRateLimited,
 }
-_RETRY_AFTER_SECONDS = re.compile(r"\d{1,9}(?:\.\d{1,6})?")
 
-_shared_http_client: httpx.Client | None = None
-_shared_http_client_lock = threading.Lock()
+_SHARED_POOL = SharedPool(DEFAULT_TIMEOUT)
 
 
 def shared_http_client() -> httpx.Client:
     """The process-wide connection pool, created on first use and kept across warm invocations."""
-    global _shared_http_client
-    with _shared_http_client_lock:
-        if _shared_http_client is None or _shared_http_client.is_closed:
-            _shared_http_client = httpx.Client(
-                timeout=DEFAULT_TIMEOUT,
-                limits=httpx.Limits(
-                    max_connections=20, max_keepalive_connections=10, keepalive_expiry=30.0
-                ),
-            )
-        return _shared_http_client
-
-
-@dataclass(frozen=True, slots=True)
-class ApiRequest:
-    """One Kisi call, described by its path template so calls can be counted per endpoint."""
-
-    method: str
-    path_template: str
-    path_params: Mapping[str, int | str] = field(default_factory=dict)
-    query: Mapping[str, str | int] | None = None
-    body: Mapping[str, Any] | None = None
-
-    @property
-    def endpoint(self) -> str:
-        return f"{self.method} {self.path_template}"
-
-    @property
-    def path(self) -> str:
-        quoted = {name: quote(str(value), safe="") for name, value in self.path_params.items()}
-        return self.path_template.format(**quoted)
-
-    @property
-    def idempotent(self) -> bool:
-        return self.method in IDEMPOTENT_METHODS
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delay-seconds or HTTP-date), or None."""
-    if value is None:
-        return None
-    value = value.strip()
-    if _RETRY_AFTER_SECONDS.fullmatch(value):
-        return float(value)
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        return None
-    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
+    return _SHARED_POOL.get()
 
 
 def _field_errors(raw: Any) -> dict[str, list[str]]:
@@ -158,52 +100,16 @@ def error_from_response(response: httpx.Response, endpoint: str) -> KisiError:
     )
 
 
-def decode_json(response: httpx.Response, endpoint: str) -> Any:
-    """The JSON body of a 2xx answer, or ``KisiMalformedResponse`` (never a raw decode error)."""
-    try:
-        return response.json()
-    except ValueError:
-        pass
-    content_type = response.headers.get("Content-Type", "no content type")
-    raise KisiMalformedResponse(
-        f"Kisi answered with a body that is not JSON ({content_type}, "
-        f"{len(response.content)} bytes)",
-        status_code=response.status_code,
-        endpoint=endpoint,
-        possibly_executed=True,
-    )
+class KisiTransport(HttpTransport):
+    """Sends ``ApiRequest``s to Kisi: paced, retried per ``RetryPolicy``, counted, errors mapped."""
 
-
-def _failure_from_transport_error(error: httpx.RequestError, endpoint: str) -> KisiUnavailable:
-    never_sent = isinstance(error, _NEVER_SENT_ERRORS)
-    return KisiUnavailable(
-        f"Kisi could not be reached: {type(error).__name__}: {error}",
-        endpoint=endpoint,
-        possibly_executed=not never_sent,
-    )
-
-
-def _redacted(error: KisiError, secret: str) -> KisiError:
-    """``error`` without ``secret`` in its text, should a server or proxy echo the key back."""
-    error.message = error.message.replace(secret, "[redacted]")
-    error.args = (error.message,)
-    if isinstance(error, KisiValidationError):
-        error.errors = {
-            name: [message.replace(secret, "[redacted]") for message in messages]
-            for name, messages in error.errors.items()
-        }
-    return error
-
-
-def _checked_base_url(base_url: str) -> str:
-    url = httpx.URL(base_url)
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ValueError("base_url must be an absolute http(s) URL, e.g. https://api.kisi.io")
-    return base_url.rstrip("/")
-
-
-class KisiTransport:
-    """Sends ``ApiRequest``s: paced, retried per ``RetryPolicy``, counted, errors mapped."""
+    service = "Kisi"
+    log = logger
+    idempotent_methods = IDEMPOTENT_METHODS
+    unavailable_error = KisiUnavailable
+    malformed_error = KisiMalformedResponse
+    # A 2xx whose body cannot be read may still have been carried out.
+    malformed_possibly_executed = True
 
     def __init__(
         self,
@@ -219,79 +125,36 @@ class KisiTransport:
     ) -> None:
         if not api_key or api_key != api_key.strip():
             raise ValueError("api_key must be a non-empty string without surrounding blanks")
-        self._api_key = SecretStr(api_key)
-        self.base_url = _checked_base_url(base_url)
-        self.pacer = pacer
-        self.retry = retry
-        self._timeout = timeout
-        self._http = http_client if http_client is not None else shared_http_client()
-        self._static_headers = {
+        static_headers = {
             "Accept": "application/json",
             "Content-Type": "application/json",
             "X-Kisi-Integration-Identifier": integration_identifier,
         }
         if integration_contact:
-            self._static_headers["X-Kisi-Integration-Contact"] = integration_contact
-        self.request_counts: Counter[str] = Counter()
+            static_headers["X-Kisi-Integration-Contact"] = integration_contact
+        super().__init__(
+            api_key,
+            pacer=pacer,
+            retry=retry,
+            base_url=base_url,
+            example_base_url=DEFAULT_BASE_URL,
+            timeout=timeout,
+            http_client=http_client,
+            pool=_SHARED_POOL,
+            static_headers=static_headers,
+        )
         self._deprecations_logged: set[str] = set()
 
     def __repr__(self) -> str:
         return f"KisiTransport(base_url={self.base_url!r}, pacer={self.pacer!r})"
 
-    def send(self, request: ApiRequest) -> httpx.Response:
-        """Send until it succeeds or the retry policy gives up; return the 2xx answer."""
-        attempts_made = 0
-        waited = 0.0
-        while True:
-            attempts_made += 1
-            try:
-                return self._send_once(request)
-            except KisiError as error:
-                delay = self.retry.delay_before_retry(
-                    error, attempts_made=attempts_made, waited=waited, idempotent=request.idempotent
-                )
-                if delay is None:
-                    raise
-                logger.warning(
-                    "Kisi call failed, retrying in %.2f s (attempt %d of %d): %s",
-                    delay,
-                    attempts_made + 1,
-                    self.retry.max_attempts,
-                    error,
-                )
-                # Through the pacer, so every client of this Kisi identity waits too.
-                self.pacer.hold_off(delay)
-                waited += delay
+    def auth_headers(self, api_key: str) -> dict[str, str]:
+        return {"Authorization": f"KISI-LOGIN {api_key}"}
 
-    def _send_once(self, request: ApiRequest) -> httpx.Response:
-        self.pacer.acquire()
-        self.request_counts[request.endpoint] += 1
-        failure: KisiError
-        try:
-            response = self._http.request(
-                request.method,
-                self.base_url + request.path,
-                params=dict(request.query) if request.query else None,
-                json=dict(request.body) if request.body is not None else None,
-                headers=self._headers(),
-                timeout=self._timeout,
-            )
-        except httpx.RequestError as transport_error:
-            failure = _failure_from_transport_error(transport_error, request.endpoint)
-        else:
-            self._warn_if_deprecated(response, request.endpoint)
-            if response.is_success:
-                return response
-            failure = error_from_response(response, request.endpoint)
-        raise _redacted(failure, self._api_key.get_secret_value())
+    def error_from_response(self, response: httpx.Response, endpoint: str) -> KisiError:
+        return error_from_response(response, endpoint)
 
-    def _headers(self) -> dict[str, str]:
-        return {
-            "Authorization": f"KISI-LOGIN {self._api_key.get_secret_value()}",
-            **self._static_headers,
-        }
-
-    def _warn_if_deprecated(self, response: httpx.Response, endpoint: str) -> None:
+    def inspect(self, response: httpx.Response, endpoint: str) -> None:
         deprecation = response.headers.get("Deprecation")
         sunset = response.headers.get("Sunset")
         if (deprecation or sunset) and endpoint not in self._deprecations_logged:

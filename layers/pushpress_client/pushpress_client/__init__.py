@@ -10,6 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from http_client_kit.pacing import Pacer
     from pushpress_client.client import PushPressClient
     from pushpress_client.errors import (
         PushPressAuthError,
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
     from pushpress_client.pacing import (
         DEFAULT_REQUESTS_PER_SECOND,
         SHARED_PACERS,
-        Pacer,
         PacerRegistry,
         pacer_key_for_api_key,
     )
@@ -89,7 +89,7 @@ _EXPORTED_FROM: dict[str, str] = {
     "RecurrenceDetails": "pushpress_client.models",
     "DEFAULT_REQUESTS_PER_SECOND": "pushpress_client.pacing",
     "SHARED_PACERS": "pushpress_client.pacing",
-    "Pacer": "pushpress_client.pacing",
+    "Pacer": "http_client_kit.pacing",
     "PacerRegistry": "pushpress_client.pacing",
     "pacer_key_for_api_key": "pushpress_client.pacing",
     "DEFAULT_PAGE_SIZE": "pushpress_client.pagination",

@@ -1,12 +1,11 @@
 """The PushPress Platform API endpoints the bridge uses (all reads)."""
 
-from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import httpx
-from pydantic import ValidationError
 
+from http_client_kit.transport import ApiClient, ApiRequest
 from pushpress_client.errors import PushPressInvalidResponse
 from pushpress_client.models import (
     Company,
@@ -20,7 +19,6 @@ from pushpress_client.models import (
 from pushpress_client.pacing import (
     DEFAULT_REQUESTS_PER_SECOND,
     SHARED_PACERS,
-    Pacer,
     PacerRegistry,
     pacer_key_for_api_key,
 )
@@ -36,15 +34,13 @@ from pushpress_client.transport import (
     DEFAULT_BASE_URL,
     DEFAULT_TIMEOUT,
     DEFAULT_USER_AGENT,
-    ApiRequest,
     PushPressTransport,
-    decode_json,
 )
 
 type QueryValue = str | int | None
 
 
-class PushPressClient:
+class PushPressClient(ApiClient):
     """A PushPress Platform API client for one API key (and, for a multi-company key, one
     ``company_id``, sent as the ``company-id`` header).
 
@@ -56,6 +52,8 @@ class PushPressClient:
     time ("changed since") on customers or enrollments (neither carries a modification time),
     a list of plans (only ``GET /plans/{id}``), and creating check-ins.
     """
+
+    _transport: PushPressTransport
 
     def __init__(
         self,
@@ -94,25 +92,8 @@ class PushPressClient:
         )
 
     @property
-    def base_url(self) -> str:
-        return self._transport.base_url
-
-    @property
     def company_id(self) -> str | None:
         return self._transport.company_id
-
-    @property
-    def pacer(self) -> Pacer:
-        return self._transport.pacer
-
-    @property
-    def request_counts(self) -> Counter[str]:
-        """HTTP requests sent (retries included), by endpoint: ``"GET /customers/{uuid}"``."""
-        return self._transport.request_counts
-
-    @property
-    def total_requests(self) -> int:
-        return self._transport.request_counts.total()
 
     # Company
 
@@ -204,8 +185,7 @@ class PushPressClient:
     # Plumbing
 
     def _request_object[M: PushPressModel](self, request: ApiRequest, model: type[M]) -> M:
-        response = self._transport.send(request)
-        return _parse(model, decode_json(response, request.endpoint), request.endpoint)
+        return self._transport.fetch(request, model)
 
     def _page[M: PushPressModel](
         self,
@@ -224,12 +204,25 @@ class PushPressClient:
         query.update(page=page, limit=size)
         request = ApiRequest("GET", path, query=query)
         response = self._transport.send(request)
-        items = _parse_result_array(
-            model, decode_json(response, request.endpoint), request.endpoint
+        items = self._parse_result_array(
+            model, self._transport.json_of(response, request.endpoint), request.endpoint
         )
         return Page(
             items=items, page=page, limit=size, next_page=next_page_number(page, len(items))
         )
+
+    def _parse_result_array[M: PushPressModel](
+        self, model: type[M], data: Any, endpoint: str
+    ) -> list[M]:
+        """The items of a listing: ``{"data": {"resultArray": [...]}}``."""
+        inner = data.get("data") if isinstance(data, dict) else None
+        items = inner.get("resultArray") if isinstance(inner, dict) else None
+        if not isinstance(items, list):
+            raise PushPressInvalidResponse(
+                f"PushPress answered a listing without data.resultArray (a {type(data).__name__})",
+                endpoint=endpoint,
+            )
+        return [self._transport.parse(model, item, endpoint) for item in items]
 
 
 def _text(value: str | None) -> str | None:
@@ -240,35 +233,3 @@ def _checked_id(value: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError("ids must be non-empty strings")
     return value.strip()
-
-
-def _malformed(
-    model: type[PushPressModel], endpoint: str, error: ValidationError
-) -> PushPressInvalidResponse:
-    first = error.errors()[0]
-    location = ".".join(str(part) for part in first["loc"]) or "body"
-    return PushPressInvalidResponse(
-        f"PushPress answered with an unexpected {model.__name__} shape "
-        f"({error.error_count()} problem(s); first at {location}: {first['msg']})",
-        endpoint=endpoint,
-    )
-
-
-def _parse[M: PushPressModel](model: type[M], data: Any, endpoint: str) -> M:
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        failure = _malformed(model, endpoint, error)
-    raise failure
-
-
-def _parse_result_array[M: PushPressModel](model: type[M], data: Any, endpoint: str) -> list[M]:
-    """The items of a listing: ``{"data": {"resultArray": [...]}}``."""
-    inner = data.get("data") if isinstance(data, dict) else None
-    items = inner.get("resultArray") if isinstance(inner, dict) else None
-    if not isinstance(items, list):
-        raise PushPressInvalidResponse(
-            f"PushPress answered a listing without data.resultArray (a {type(data).__name__})",
-            endpoint=endpoint,
-        )
-    return [_parse(model, item, endpoint) for item in items]

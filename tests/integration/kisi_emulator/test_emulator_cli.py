@@ -1,47 +1,24 @@
 """`python -m kisi_emulator` starts, serves the demo organisation and stops on a signal."""
 
 import json
-import os
 import signal
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
-import kisi_emulator
+from emulator_kit import testing
+from emulator_kit.testing import free_port
 from kisi_emulator import DEMO_API_KEY, DEMO_ORGANIZATION_NAME
 from kisi_emulator.__main__ import load_seed, main, parse_arguments
 from kisi_emulator.testing import kisi_headers
 
-LOCAL_DIR = Path(kisi_emulator.__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
 
 def start_cli(*arguments: str) -> tuple[subprocess.Popen[str], str]:
     """The CLI as a subprocess; answers it and its banner once it prints the last banner line."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kisi_emulator", "--quiet", *arguments],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(LOCAL_DIR)},
-    )
-    assert process.stdout is not None
-    banner = []
-    for line in process.stdout:
-        banner.append(line)
-        if "Ctrl-C" in line:
-            break
-    return process, "".join(banner)
+    return testing.start_cli("kisi_emulator", *arguments)
 
 
 def stop_cli(process: subprocess.Popen[str], signal_number: signal.Signals) -> tuple[int, str, str]:

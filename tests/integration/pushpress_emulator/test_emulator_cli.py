@@ -3,7 +3,6 @@ the URL it is given, and stops on a signal."""
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -11,35 +10,15 @@ from pathlib import Path
 import httpx
 
 import pushpress_emulator
+from emulator_kit import testing
+from emulator_kit.testing import LOCAL_DIR, free_port
 from pushpress_client import verify_webhook
 from pushpress_emulator import DEMO_API_KEY, DEMO_COMPANY_NAME
 from pushpress_emulator.testing import WebhookReceiver, pushpress_headers
 
-LOCAL_DIR = Path(pushpress_emulator.__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
 
 def start_cli(*arguments: str) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pushpress_emulator", "--quiet", *arguments],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(LOCAL_DIR)},
-    )
-    assert process.stdout is not None
-    banner = []
-    for line in process.stdout:
-        banner.append(line)
-        if "Ctrl-C" in line:
-            break
-    return process, "".join(banner)
+    return testing.start_cli("pushpress_emulator", *arguments)
 
 
 def test_the_cli_serves_the_demo_club_and_delivers_signed_webhooks() -> None:

@@ -2,18 +2,17 @@
 one clock (tests/fakes.py)."""
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
 
 from kisi_client import KisiClient, PacerRegistry, RetryPolicy
 from tests.fakes import FakeClock
+from tests.unit.http_client_kit.scripted_api import ScriptedApi
 
 API_KEY = "kisi-test-key-7f3a9c1e5b2d4f60"
 BASE_URL = "https://kisi.test"
-
-Answer = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
 
 
 def kisi_json(status: int, body: Any = None, **headers: str) -> httpx.Response:
@@ -24,7 +23,7 @@ def kisi_error(status: int, code: str, message: str, **headers: str) -> httpx.Re
     return httpx.Response(status, json={"code": code, "error": message}, headers=headers)
 
 
-class FakeKisi:
+class FakeKisi(ScriptedApi):
     """Answers routed requests in order (the last answer repeats) and records every request.
 
     ``collection`` serves a list with Kisi's limit/offset paging and X-Collection-Range.
@@ -32,14 +31,11 @@ class FakeKisi:
     """
 
     def __init__(self, clock: FakeClock, pacers: PacerRegistry) -> None:
-        self.clock = clock
+        super().__init__(clock)
         self.pacers = pacers
-        self.requests: list[httpx.Request] = []
-        self.request_times: list[float] = []
-        self._routes: dict[tuple[str, str], list[Answer]] = {}
 
-    def route(self, method: str, path: str, *answers: Answer) -> None:
-        self._routes[(method, path)] = list(answers)
+    def unrouted(self) -> httpx.Response:
+        return kisi_error(404, "000404", "The endpoint does not exist.")
 
     def collection(
         self, path: str, items: Sequence[dict[str, Any]], *, range_header: bool = True
@@ -56,29 +52,13 @@ class FakeKisi:
 
         self.route("GET", path, serve)
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        self.request_times.append(self.clock.monotonic())
-        answers = self._routes.get((request.method, request.url.path))
-        if not answers:
-            return kisi_error(404, "000404", "The endpoint does not exist.")
-        answer = answers.pop(0) if len(answers) > 1 else answers[0]
-        if isinstance(answer, Exception):
-            raise answer
-        if isinstance(answer, httpx.Response):
-            return answer
-        return answer(request)
-
-    def sent(self, method: str, path: str) -> list[httpx.Request]:
-        return [r for r in self.requests if r.method == method and r.url.path == path]
-
     def client(self, **overrides: Any) -> KisiClient:
         options: dict[str, Any] = {
             "base_url": BASE_URL,
             "pacers": self.pacers,
             "retry": RetryPolicy(jitter=lambda: 0.5),
             "integration_contact": "dev@club.test",
-            "http_client": httpx.Client(transport=httpx.MockTransport(self.handle)),
+            "http_client": self.http_client(),
         }
         options.update(overrides)
         return KisiClient(API_KEY, **options)

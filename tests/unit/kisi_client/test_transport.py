@@ -225,7 +225,7 @@ def test_clients_without_an_http_client_share_the_process_pool(
 ) -> None:
     kisi.route("GET", "/locks/7", kisi_json(200, LOCK))
     pool = httpx.Client(transport=httpx.MockTransport(kisi.handle))
-    monkeypatch.setattr(kisi_client.transport, "_shared_http_client", pool)
+    monkeypatch.setattr(kisi_client.transport._SHARED_POOL, "_client", pool)
 
     first = KisiClient(API_KEY, base_url=BASE_URL, pacers=kisi.pacers)
     second = KisiClient("another-key", base_url=BASE_URL, pacers=kisi.pacers)
@@ -243,7 +243,7 @@ def test_clients_without_an_http_client_share_the_process_pool(
 def test_the_shared_pool_is_created_once_and_replaced_when_closed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(kisi_client.transport, "_shared_http_client", None)
+    monkeypatch.setattr(kisi_client.transport._SHARED_POOL, "_client", None)
 
     pool = shared_http_client()
     assert shared_http_client() is pool

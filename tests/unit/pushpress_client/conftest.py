@@ -1,20 +1,17 @@
-"""Fixtures for the PushPress client tests; the doubles live in fakes.py."""
+"""Fixtures for the PushPress client tests; the doubles live in fakes.py, the clock (the `clock`
+fixture, tests/conftest.py) in tests/fakes.py."""
 
 import pytest
 
 from pushpress_client import PacerRegistry, PushPressClient
+from tests.fakes import FakeClock
 
-from .fakes import FakeClock, FakePushPress
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+from .fakes import FakePushPress
 
 
 @pytest.fixture
 def pacers(clock: FakeClock) -> PacerRegistry:
-    return PacerRegistry(clock=clock, sleep=clock.sleep)
+    return PacerRegistry(clock=clock.monotonic, sleep=clock.sleep)
 
 
 @pytest.fixture

@@ -1,33 +1,18 @@
-"""Test doubles for the PushPress client: a scripted PushPress behind httpx.MockTransport and a
-fake clock whose sleep moves it."""
+"""Test doubles for the PushPress client: a scripted PushPress behind httpx.MockTransport, on
+the tests' one clock (tests/fakes.py)."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
 
 from pushpress_client import PacerRegistry, PushPressClient, RetryPolicy
+from tests.fakes import FakeClock
+from tests.unit.http_client_kit.scripted_api import ScriptedApi
 
 API_KEY = "pp-test-key-5b2d4f607f3a9c1e"
 COMPANY_ID = "cli_5d2e8b40"
 BASE_URL = "https://pushpress.test/v3"
-
-Answer = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
-
-
-class FakeClock:
-    """Monotonic time that only moves when something sleeps on it."""
-
-    def __init__(self) -> None:
-        self.now = 1_000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def customer(number: int, **fields: Any) -> dict[str, Any]:
@@ -64,27 +49,23 @@ def error(status: int, message: str = "failed", **headers: str) -> httpx.Respons
     return httpx.Response(status, json={"message": message}, headers=headers)
 
 
-def raw_path(request: httpx.Request) -> str:
-    """The path as sent, percent-escapes kept, without the query."""
-    return request.url.raw_path.decode("ascii").partition("?")[0]
-
-
-class FakePushPress:
-    """Answers routed requests in order (the last answer repeats) and records every request.
+class FakePushPress(ScriptedApi):
+    """Answers routed requests in order (the last answer repeats) and records every request;
+    paths (under ``/v3``) are compared as sent, percent-escapes kept.
 
     ``collection`` serves a list with PushPress's page/limit paging, optionally capping the
     page size as a server might. Unrouted requests get a 404.
     """
 
-    def __init__(self, clock: FakeClock, pacers: PacerRegistry) -> None:
-        self.clock = clock
-        self.pacers = pacers
-        self.requests: list[httpx.Request] = []
-        self.request_times: list[float] = []
-        self._routes: dict[tuple[str, str], list[Answer]] = {}
+    prefix = "/v3"
+    raw_paths = True
 
-    def route(self, method: str, path: str, *answers: Answer) -> None:
-        self._routes[(method, "/v3" + path)] = list(answers)
+    def __init__(self, clock: FakeClock, pacers: PacerRegistry) -> None:
+        super().__init__(clock)
+        self.pacers = pacers
+
+    def unrouted(self) -> httpx.Response:
+        return error(404, "Route not found")
 
     def collection(
         self, path: str, items: Sequence[dict[str, Any]], *, max_limit: int | None = None
@@ -99,29 +80,13 @@ class FakePushPress:
 
         self.route("GET", path, serve)
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        self.request_times.append(self.clock.now)
-        answers = self._routes.get((request.method, raw_path(request)))
-        if not answers:
-            return error(404, "Route not found")
-        answer = answers.pop(0) if len(answers) > 1 else answers[0]
-        if isinstance(answer, Exception):
-            raise answer
-        if isinstance(answer, httpx.Response):
-            return answer
-        return answer(request)
-
-    def sent(self, method: str, path: str) -> list[httpx.Request]:
-        return [r for r in self.requests if r.method == method and raw_path(r) == "/v3" + path]
-
     def client(self, **overrides: Any) -> PushPressClient:
         options: dict[str, Any] = {
             "base_url": BASE_URL,
             "company_id": COMPANY_ID,
             "pacers": self.pacers,
             "retry": RetryPolicy(jitter=lambda: 0.5),
-            "http_client": httpx.Client(transport=httpx.MockTransport(self.handle)),
+            "http_client": self.http_client(),
         }
         options.update(overrides)
         return PushPressClient(API_KEY, **options)

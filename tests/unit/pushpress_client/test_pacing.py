@@ -11,8 +11,9 @@ from pushpress_client import (
     PacerRegistry,
     pacer_key_for_api_key,
 )
+from tests.fakes import FakeClock
 
-from .fakes import API_KEY, COMPANY_ID, FakeClock, FakePushPress
+from .fakes import API_KEY, COMPANY_ID, FakePushPress
 
 COMPANY = httpx.Response(200, json={"id": COMPANY_ID})
 
@@ -57,16 +58,16 @@ def test_clients_of_different_keys_do_not_wait_for_each_other(
 
 
 def test_an_idle_pacer_does_not_wait(clock: FakeClock) -> None:
-    pacer = Pacer(2.0, clock=clock, sleep=clock.sleep)
+    pacer = Pacer(2.0, clock=clock.monotonic, sleep=clock.sleep)
     pacer.acquire()
-    clock.now += 10
+    clock.advance(10)
 
     assert pacer.acquire() == 0.0
     assert clock.sleeps == []
 
 
 def test_a_burst_goes_out_at_once_then_requests_are_spaced(clock: FakeClock) -> None:
-    pacer = Pacer(5.0, burst=3, clock=clock, sleep=clock.sleep)
+    pacer = Pacer(5.0, burst=3, clock=clock.monotonic, sleep=clock.sleep)
 
     waits = [pacer.acquire() for _ in range(5)]
 

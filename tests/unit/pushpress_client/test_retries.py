@@ -17,8 +17,9 @@ from pushpress_client import (
     RetryPolicy,
 )
 from pushpress_client.transport import parse_retry_after
+from tests.fakes import FakeClock
 
-from .fakes import COMPANY_ID, FakeClock, FakePushPress, error
+from .fakes import COMPANY_ID, FakePushPress, error
 
 COMPANY = httpx.Response(200, json={"id": COMPANY_ID})
 

@@ -99,10 +99,21 @@ class KisiGrant(_Stored):
     user_created_by_us: bool = False
 
 
+class KnownKisiUser(_Stored):
+    """A Kisi user the bridge found or created for one of the member's emails, remembered after
+    its access was revoked: a returning member is granted with one Kisi call, not three."""
+
+    user_id: int
+    created_by_us: bool = False
+
+
 class MemberKisiState(_Stored):
     """What we last wrote to Kisi for a member, and whether it matches the member's current data."""
 
     grants: list[KisiGrant] = Field(default_factory=list)
+    known_users: dict[str, KnownKisiUser] = Field(
+        default_factory=dict, description="email -> the Kisi user, kept when access is revoked"
+    )
     sync_state: SyncState = SyncState.PENDING
     synced_version: int = 0
     last_synced_at: AwareDatetime | None = None

@@ -92,6 +92,8 @@ def managed_emails(member: Member, decision: MembershipDecision) -> frozenset[st
     """The Kisi users this member makes managed: its email and every email we granted it."""
     emails = {normalise_email(member.email), normalise_email(decision.email)}
     emails |= {normalise_email(grant.email) for grant in member.kisi.grants}
+    # A user we granted before and revoked (kept for the member's return) is still ours.
+    emails |= {normalise_email(email) for email in member.kisi.known_users}
     return frozenset(email for email in emails if email)
 
 

@@ -32,6 +32,7 @@ from access_core.domain.events import utc_iso
 from access_core.domain.model import (
     ConnectionState,
     KisiGrant,
+    KnownKisiUser,
     Member,
     MemberKisiState,
     SyncState,
@@ -139,6 +140,7 @@ class _Progress:
     """The grants as they stand while steps run, and what was done (for the audit trail)."""
 
     grants: list[KisiGrant]
+    known_users: dict[str, KnownKisiUser] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
 
     def record(self, member: Member, action: str, detail: dict[str, object]) -> None:
@@ -324,7 +326,9 @@ def converge_member(
         return result
 
     kisi = deps.kisi_for(tenant, api_key)
-    progress = _Progress(grants=_with_intent(recorded, steps))
+    progress = _Progress(
+        grants=_with_intent(recorded, steps), known_users=dict(member.kisi.known_users)
+    )
     if progress.grants != recorded:
         # Say what is about to be written before writing it to Kisi: if the record of the outcome
         # is lost (a crash, DynamoDB failing after Kisi answered), the next convergence still
@@ -492,15 +496,19 @@ def _ensure_grant(
         kisi.remove_assignment(step.replaces.assignment_id)
         _replace_slot(progress, step.replaces.model_copy(update={"assignment_id": None}))
     known = next((g for g in progress.grants if g.email == step.email and g.user_id), None)
+    remembered = progress.known_users.get(step.email)
     if known is not None and known.user_id is not None:
         user_id, created = known.user_id, known.user_created_by_us
+    elif remembered is not None:
+        # A returning member: the user is known from before its revoke, no lookup needed.
+        user_id, created = remembered.user_id, remembered.created_by_us
     else:
         user_id, created = _ensure_user(step, tenant, member, kisi, progress)
     _replace_slot(progress, _grant(step, user_id, created, assignment_id=None))
     try:
         assignment_id = kisi.ensure_group_assignment(user_id, step.group_id, step.valid_until)
     except (KisiNotFound, KisiValidationError):
-        if known is None:
+        if known is None and remembered is None:
             raise
         # The Kisi user we knew is gone (deleted by hand): find or create it again.
         user_id, created = _ensure_user(step, tenant, member, kisi, progress)
@@ -559,6 +567,11 @@ def _revoke_grant(
         kisi.remove_assignment(assignment_id)
     if step.delete_user and grant.user_id is not None:
         kisi.delete_user(grant.user_id)
+        progress.known_users.pop(grant.email, None)
+    elif user_id is not None:
+        progress.known_users[grant.email] = KnownKisiUser(
+            user_id=user_id, created_by_us=grant.user_created_by_us
+        )
     progress.grants = [g for g in progress.grants if not _same_slot(g, grant)]
     progress.record(
         member,
@@ -601,7 +614,7 @@ def _finish(
     error: str | None,
     kisi: MembershipKisi,
 ) -> None:
-    _record(deps, member, progress.grants, sync_state, error, progress.audit)
+    _record(deps, member, progress.grants, sync_state, error, progress.audit, progress.known_users)
     deps.metrics.count("KisiCalls", kisi.calls_made)
     for entry in progress.audit:
         deps.metrics.count(_METRIC_BY_ACTION[entry.action])
@@ -622,9 +635,11 @@ def _record(
     sync_state: SyncState,
     error: str | None,
     audit: list[AuditEntry],
+    known_users: dict[str, KnownKisiUser] | None = None,
 ) -> None:
     state = MemberKisiState(
         grants=grants,
+        known_users=member.kisi.known_users if known_users is None else known_users,
         sync_state=sync_state,
         synced_version=member.version,
         last_synced_at=deps.clock()

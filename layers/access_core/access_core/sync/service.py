@@ -6,13 +6,22 @@ does every Kisi write, paced in the tenant's message group. What they cost in Ki
   exactly the drift (the repair commands carry what the listing showed, so the worker neither
   looks anything up nor trusts a record a hand-made change made stale).
 
-A weekly run is resumable: its state (a cursor item) is saved after every listed page and every
-page of members, and the rest continues as `WeeklySyncStep` commands in the tenant's message
-group, each a bounded amount of work, so no run depends on one invocation finishing.
+For a tenant whose platform API is connected (`SyncDependencies.platform_for`: PushPress), each
+run first pulls the platform's own records (`platform_sync.py`): the daily one the enrollments
+of the granting statuses, the weekly one every enrollment and customer, both fed through the
+webhooks' ordered, idempotent write path; then it reconciles Kisi as above. A tenant without one
+is synced exactly as before.
+
+Both are resumable: a weekly run's state (a cursor item) is saved after every listed page and
+every page of members, a pull's after every page, batch fed and member fetched, and the rest
+continues as `WeeklySyncStep` commands in the tenant's message group (a daily run's steps carry
+its `daily-...` run id), each a bounded amount of work, so no run depends on one invocation
+finishing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -42,6 +51,19 @@ from access_core.membership.reconciliation import (
     member_drift,
     observation_for,
     observed_grant,
+)
+from access_core.sync.platform_pull import PullKind
+from access_core.sync.platform_sync import (
+    INLINE_PULL_BUDGET,
+    STEP_PULL_BUDGET,
+    UNBOUNDED,
+    PlatformPull,
+    PullBudget,
+    PullContext,
+    PullOutcome,
+    PullStatus,
+    load_pull_state,
+    pull_item,
 )
 from kisi_client import (
     MAX_OFFSET,
@@ -107,6 +129,14 @@ class SyncDependencies:
     daily_overlap: timedelta = DAILY_OVERLAP
     # The tenant's platform API (a PlatformDirectory) when it has one connected, else None.
     platform_for: Callable[[Tenant], PlatformDirectory | None] = lambda _tenant: None
+    # A pull from the platform (PushPress, paced at 2 calls/s): the scheduled function spends
+    # about a minute per tenant (it syncs every tenant in turn), a queued step about 20 s of
+    # the worker's 60; events fed are DynamoDB writes.
+    inline_pull_budget: PullBudget = INLINE_PULL_BUDGET
+    step_pull_budget: PullBudget = STEP_PULL_BUDGET
+
+    def pull_context(self) -> PullContext:
+        return PullContext(self.stores, self.queue, self.clock, self.metrics)
 
 
 def schedule_arguments(event: Mapping[str, Any]) -> tuple[list[str] | None, bool]:
@@ -137,6 +167,10 @@ def run_daily_sync(
             logger.exception("daily sync failed for a tenant", extra={"tenant_id": tenant_id})
             failed = _DailyRun(tenant_id, deps.clock(), dry_run)
             failed.errors.append(f"{type(error).__name__}: {error}")
+            # Keep the last success (the next window's start), when it can still be read.
+            with contextlib.suppress(Exception):
+                previous = deps.stores.sync_runs.get(tenant_id, DAILY) or {}
+                failed.last_success = previous.get("last_success_started_at")
             results.append(failed.finish(deps, "failed", record=not dry_run))
     summary = _summary(DAILY, results)
     deps.metrics.count("DailySyncTenantsFailed", summary["failed"])
@@ -161,12 +195,27 @@ class _DailyRun:
         self.window_since: datetime | None = None
         self.errors: list[str] = []
         self.last_success: str | None = None
+        # The Kisi pass finished: the next run's window starts at this run's start.
+        self.kisi_done = False
+        # The pull from the tenant's platform (None: it has no platform API connected).
+        self.platform: dict[str, Any] | None = None
+        self.platform_failed = False
+
+    @property
+    def run_id(self) -> str:
+        return f"{DAILY}-{utc_iso(self.started)}"
+
+    def note_pull(self, pull: PlatformPull) -> None:
+        self.platform = pull.report()
+        if pull.failed and pull.state.error:
+            self.platform_failed = True
+            self.errors.append(pull.state.error)
 
     def finish(self, deps: SyncDependencies, status: str, *, record: bool) -> dict[str, Any]:
         result: dict[str, Any] = {
             "kind": DAILY,
             "tenant_id": self.tenant_id,
-            "run_id": f"daily-{utc_iso(self.started)}",
+            "run_id": self.run_id,
             "dry_run": self.dry_run,
             "status": status,
             "started_at": utc_iso(self.started),
@@ -177,10 +226,10 @@ class _DailyRun:
             "commands_enqueued": self.commands_enqueued,
             "kisi_calls": self.kisi_calls,
             "errors": list(self.errors),
+            **(self.platform or {}),
         }
         if record:
-            succeeded = status == "succeeded"
-            last_success = utc_iso(self.started) if succeeded else self.last_success
+            last_success = utc_iso(self.started) if self.kisi_done else self.last_success
             stored = {**result, "last_success_started_at": last_success}
             deps.stores.sync_runs.put(self.tenant_id, DAILY, stored)
         return result
@@ -200,13 +249,96 @@ def _daily_tenant(deps: SyncDependencies, tenant_id: str, *, dry_run: bool) -> d
     if api_key is None:
         run.errors.append("kisi_not_connected")
         return run.finish(deps, "skipped", record=not dry_run)
+    directory = deps.platform_for(tenant)
+    if directory is not None:
+        # First what the platform says (stored as webhooks store it), then Kisi as always.
+        pull = PlatformPull.begin(
+            deps.pull_context(),
+            tenant,
+            directory,
+            PullKind.DAILY,
+            run_id=run.run_id,
+            started_at=run.started,
+            dry_run=dry_run,
+        )
+        outcome = pull.advance(UNBOUNDED if dry_run else deps.inline_pull_budget)
+        run.note_pull(pull)
+        if outcome is PullOutcome.MORE:
+            return _daily_to_queue(deps, tenant, run, pull)
+    return _daily_kisi(deps, tenant, api_key, run)
 
+
+def continue_daily_sync(deps: SyncDependencies, command: WeeklySyncStep) -> dict[str, Any] | None:
+    """One queued step of a daily run's pull (`command.run_id` is the daily run's), then, once
+    the pull is done, the run's Kisi pass. A step that is not the pull's next one does nothing."""
+    stores = deps.stores
+    tenant = stores.tenants.get(command.tenant_id)
+    state = load_pull_state(stores, command.tenant_id, PullKind.DAILY)
+    if (
+        tenant is None
+        or state is None
+        or state.run_id != command.run_id
+        or state.step != command.step
+        or state.status is not PullStatus.IN_PROGRESS
+    ):
+        logger.info(
+            "daily sync step skipped (not the run's next step)",
+            extra={"tenant_id": command.tenant_id, "run_id": command.run_id, "step": command.step},
+        )
+        return None
+    run = _DailyRun(tenant.tenant_id, state.run_started_at, False)
+    previous = stores.sync_runs.get(tenant.tenant_id, DAILY) or {}
+    run.last_success = previous.get("last_success_started_at")
+    run.connection_state = tenant.connection_state.value
+    api_key = tenant_kisi_key(deps.secrets, tenant, recheck_refused=True)
+    if api_key is None:
+        run.errors.append("kisi_not_connected")
+        return run.finish(deps, "skipped", record=True)
+    directory = deps.platform_for(tenant)
+    if directory is None:
+        # The platform's key was disconnected or refused meanwhile: the pull waits, resumable.
+        state.status, state.error = PullStatus.PAUSED, "platform_not_connected"
+        stores.sync_runs.put(
+            tenant.tenant_id, pull_item(PullKind.DAILY), state.model_dump(mode="json")
+        )
+        run.platform = state.report()
+        run.platform_failed = True
+        run.errors.append("platform_not_connected")
+    else:
+        pull = PlatformPull.resume(deps.pull_context(), tenant, directory, state)
+        outcome = pull.advance(deps.step_pull_budget)
+        run.note_pull(pull)
+        if outcome is PullOutcome.MORE:
+            return _daily_to_queue(deps, tenant, run, pull)
+    return _daily_kisi(deps, tenant, api_key, run)
+
+
+def _daily_to_queue(
+    deps: SyncDependencies, tenant: Tenant, run: _DailyRun, pull: PlatformPull
+) -> dict[str, Any]:
+    """The pull goes on as a queued step in the tenant's message group; the run's Kisi pass
+    follows its last step. Recorded as in progress (the last success is kept)."""
+    pull.state.step += 1
+    pull.save()
+    step = WeeklySyncStep(tenant_id=tenant.tenant_id, run_id=run.run_id, step=pull.state.step)
+    deps.queue.send([QueuedCommand(step, tenant.message_group_id)])
+    return run.finish(deps, "in_progress", record=True)
+
+
+def _daily_kisi(
+    deps: SyncDependencies, tenant: Tenant, api_key: str, run: _DailyRun
+) -> dict[str, Any]:
+    """The Kisi pass: the key check, then one command per member to converge again."""
+    stores = deps.stores
+    tenant_id = tenant.tenant_id
+    dry_run = run.dry_run
     kisi = deps.kisi_for(tenant, api_key)
     calls_before = kisi.total_requests
+    errors_before = len(run.errors)
     state = _check_credentials(kisi, tenant, run)
     run.kisi_calls = kisi.total_requests - calls_before
     run.connection_state = state.value
-    checked = not run.errors  # Kisi answered (either way)
+    checked = len(run.errors) == errors_before  # Kisi answered (either way)
     if not dry_run and checked:
         stores.tenants.record_connection_check(tenant_id, state, run.started)
     if state is ConnectionState.INVALID_CREDENTIALS:
@@ -220,6 +352,7 @@ def _daily_tenant(deps: SyncDependencies, tenant_id: str, *, dry_run: bool) -> d
         else run.started - FIRST_DAILY_WINDOW
     ) - deps.daily_overlap
     run.window_since = since
+    # Members the pull just stored are among the changed (and unsynced) ones.
     changed = stores.members.changed_since(tenant_id, since)
     unsynced = stores.members.unsynced_ids(tenant_id)
     ended = stores.members.access_ending_between(tenant_id, since, run.started)
@@ -244,9 +377,11 @@ def _daily_tenant(deps: SyncDependencies, tenant_id: str, *, dry_run: bool) -> d
         run.counts["reservations_cleaned"] = stores.reservations.delete_expired(
             tenant_id, run.started
         )
+    run.kisi_done = True
     deps.metrics.count("SyncCommandsEnqueued", run.commands_enqueued)
     deps.metrics.count("SyncKisiCalls", run.kisi_calls)
-    return run.finish(deps, "succeeded", record=not dry_run)
+    status = "failed" if run.platform_failed else "succeeded"
+    return run.finish(deps, status, record=not dry_run)
 
 
 def _check_credentials(kisi: SyncKisi, tenant: Tenant, run: _DailyRun) -> ConnectionState:
@@ -274,6 +409,7 @@ def _summary(kind: str, results: list[dict[str, Any]]) -> dict[str, Any]:
         "failed": count("failed"),
         "commands_enqueued": sum(int(r.get("commands_enqueued", 0)) for r in results),
         "kisi_calls": sum(int(r.get("kisi_calls", 0)) for r in results),
+        "platform_calls": sum(int(r.get("platform_calls", 0)) for r in results),
         "results": results,
     }
 
@@ -290,7 +426,7 @@ class WeeklyState(BaseModel):
     started_at: AwareDatetime
     finished_at: AwareDatetime | None = None
     step: int = 0
-    phase: Literal["list", "diff", "done"] = "list"
+    phase: Literal["pull", "list", "diff", "done"] = "list"
     status: str = "in_progress"
     groups: list[int] = Field(default_factory=list)
     group_index: int = 0
@@ -307,17 +443,31 @@ class WeeklyState(BaseModel):
     drift_report: list[dict[str, Any]] = Field(default_factory=list)
     drift_report_truncated: bool = False
     error: str | None = None
+    # The pull from the tenant's platform, first (None: it has no platform API connected): its
+    # report (PullState.report) and why it failed, if it did (the run then ends failed).
+    platform: dict[str, Any] | None = None
+    platform_error: str | None = None
 
     def result(self) -> dict[str, Any]:
         body = self.model_dump(
             mode="json",
-            exclude={"step", "phase", "group_index", "offset", "member_cursor", "complete_groups"},
+            exclude={
+                "step",
+                "phase",
+                "group_index",
+                "offset",
+                "member_cursor",
+                "complete_groups",
+                "platform",
+                "platform_error",
+            },
         )
         return {
             "kind": WEEKLY,
             **body,
             "unmanaged_assignments": max(0, self.assignments_listed - self.managed_assignments),
             "drift_total": sum(self.drift.values()),
+            **(self.platform or {}),
         }
 
 
@@ -346,10 +496,25 @@ def run_weekly_sync(deps: SyncDependencies, tenant_id: str, *, dry_run: bool) ->
         )
         return _weekly_end(deps, state, "skipped", reason, record=not dry_run)
     state.groups = _groups_of(tenant, (stored.plan for stored in stores.tenants.plans(tenant_id)))
+    directory = deps.platform_for(tenant)
+    pull: PlatformPull | None = None
+    if directory is not None:
+        # First every enrollment and customer of the platform, then Kisi's listing.
+        state.phase = "pull"
+        pull = PlatformPull.begin(
+            deps.pull_context(),
+            tenant,
+            directory,
+            PullKind.WEEKLY,
+            run_id=state.run_id,
+            started_at=started,
+            dry_run=dry_run,
+        )
     if not dry_run:
         stores.sync_runs.put(tenant_id, WEEKLY_CURSOR, state.model_dump(mode="json"))
-    budget = WeeklyBudget(pages=10**9, members=10**9) if dry_run else deps.inline_budget
-    return _advance(deps, tenant, api_key, state, budget)
+    if dry_run:
+        return _advance(deps, tenant, api_key, state, _UNBOUNDED_WEEKLY, UNBOUNDED, pull)
+    return _advance(deps, tenant, api_key, state, deps.inline_budget, deps.inline_pull_budget, pull)
 
 
 def run_weekly_syncs(
@@ -373,7 +538,10 @@ def run_weekly_syncs(
 
 def continue_weekly_sync(deps: SyncDependencies, command: WeeklySyncStep) -> dict[str, Any] | None:
     """One queued step of a weekly run; a step that is not the cursor's next one (a duplicate
-    delivery, or a run replaced by a newer one) does nothing."""
+    delivery, or a run replaced by a newer one) does nothing. A daily run's step (its run id
+    starts with `daily-`: the daily pull goes on in the same kind of step) is the daily's."""
+    if command.run_id.startswith(f"{DAILY}-"):
+        return continue_daily_sync(deps, command)
     stores = deps.stores
     stored = stores.sync_runs.get(command.tenant_id, WEEKLY_CURSOR)
     if stored is None:
@@ -389,7 +557,7 @@ def continue_weekly_sync(deps: SyncDependencies, command: WeeklySyncStep) -> dic
     api_key = tenant_kisi_key(deps.secrets, tenant) if tenant else None
     if tenant is None or api_key is None:
         return _weekly_end(deps, state, "failed", "kisi_not_connected", record=True)
-    return _advance(deps, tenant, api_key, state, deps.step_budget)
+    return _advance(deps, tenant, api_key, state, deps.step_budget, deps.step_pull_budget)
 
 
 def _groups_of(tenant: Tenant, plans: Iterable[Plan]) -> list[int]:
@@ -397,6 +565,9 @@ def _groups_of(tenant: Tenant, plans: Iterable[Plan]) -> list[int]:
     24-hour access: a plan that lost it may still have members to remove)."""
     groups = {tenant.kisi_group_id} | {plan.kisi_group_id for plan in plans}
     return sorted(group for group in groups if group is not None)
+
+
+_UNBOUNDED_WEEKLY = WeeklyBudget(pages=10**9, members=10**9)
 
 
 class _Observations:
@@ -431,9 +602,17 @@ class _Observations:
 
 
 def _advance(
-    deps: SyncDependencies, tenant: Tenant, api_key: str, state: WeeklyState, budget: WeeklyBudget
+    deps: SyncDependencies,
+    tenant: Tenant,
+    api_key: str,
+    state: WeeklyState,
+    budget: WeeklyBudget,
+    pull_budget: PullBudget,
+    pull: PlatformPull | None = None,
 ) -> dict[str, Any]:
     """Do up to `budget` of the run, save where it stopped and queue the next step (or finish)."""
+    if state.phase == "pull" and _pull_more(deps, tenant, state, pull_budget, pull):
+        return _weekly_next_step(deps, tenant, state)
     kisi = deps.kisi_for(tenant, api_key)
     calls_before = kisi.total_requests
     observations = _Observations(deps, state)
@@ -460,12 +639,46 @@ def _advance(
     else:
         state.kisi_calls += kisi.total_requests - calls_before
     if finished:
-        return _weekly_end(deps, state, "succeeded", None, record=not state.dry_run)
+        status = "failed" if state.platform_error else "succeeded"
+        return _weekly_end(deps, state, status, state.platform_error, record=not state.dry_run)
+    return _weekly_next_step(deps, tenant, state)
+
+
+def _weekly_next_step(deps: SyncDependencies, tenant: Tenant, state: WeeklyState) -> dict[str, Any]:
     state.step += 1
     deps.stores.sync_runs.put(tenant.tenant_id, WEEKLY_CURSOR, state.model_dump(mode="json"))
     step = WeeklySyncStep(tenant_id=tenant.tenant_id, run_id=state.run_id, step=state.step)
     deps.queue.send([QueuedCommand(step, tenant.message_group_id)])
     return state.result()
+
+
+def _pull_more(
+    deps: SyncDependencies,
+    tenant: Tenant,
+    state: WeeklyState,
+    budget: PullBudget,
+    pull: PlatformPull | None,
+) -> bool:
+    """The weekly run's pull, up to `budget`: True when more remains for the next step. Once it
+    is done, or failed (the platform unavailable: the next weekly run resumes it; the key
+    refused), the run goes on to Kisi's listing."""
+    if pull is None:
+        directory = deps.platform_for(tenant)
+        stored = load_pull_state(deps.stores, tenant.tenant_id, PullKind.WEEKLY)
+        if directory is None or stored is None or stored.run_id != state.run_id:
+            # The platform's key was disconnected meanwhile (or another run took the pull over).
+            state.platform_error = "platform_not_connected" if directory is None else None
+            state.phase = "list"
+            return False
+        pull = PlatformPull.resume(deps.pull_context(), tenant, directory, stored)
+    outcome = pull.advance(budget)
+    state.platform = pull.report()
+    if outcome is PullOutcome.MORE:
+        return True
+    if pull.failed:
+        state.platform_error = pull.state.error
+    state.phase = "list"
+    return False
 
 
 def _list_pages(

@@ -15,7 +15,14 @@ from access_core.domain.events import (
     MembershipUpserted,
     utc_iso,
 )
-from access_core.domain.model import KisiGrant, Member, MemberKisiState, SyncState, Tenant
+from access_core.domain.model import (
+    KisiGrant,
+    KnownKisiUser,
+    Member,
+    MemberKisiState,
+    SyncState,
+    Tenant,
+)
 from access_core.infrastructure.storage.table import (
     Table,
     Transaction,
@@ -255,6 +262,9 @@ class MemberStore:
         update = Update().set_all(
             {
                 "kisi_grants": [g.model_dump(mode="json") for g in state.grants],
+                "kisi_users": {
+                    email: user.model_dump(mode="json") for email, user in state.known_users.items()
+                },
                 "last_synced_at": utc_iso(state.last_synced_at) if state.last_synced_at else None,
                 "last_error": state.last_error,
             }
@@ -311,6 +321,10 @@ def member_from(item: Mapping[str, Any]) -> Member | None:
         return None
     kisi = MemberKisiState(
         grants=[KisiGrant.model_validate(g) for g in item.get("kisi_grants", [])],
+        known_users={
+            email: KnownKisiUser.model_validate(user)
+            for email, user in item.get("kisi_users", {}).items()
+        },
         sync_state=item.get("sync_state", SyncState.PENDING),
         synced_version=item.get("synced_version", 0),
         last_synced_at=item.get("last_synced_at"),
