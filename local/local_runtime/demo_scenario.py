@@ -131,6 +131,7 @@ class DemoScenario:
             self.reservation_access,
             self.membership_statuses,
             self.weekly_sync_undoes_a_hand_made_change,
+            self.a_lost_pushpress_webhook_is_repaired,
         ):
             try:
                 part()
@@ -143,6 +144,9 @@ class DemoScenario:
             return False
         self.log.note("every step behaved as described")
         return True
+
+    def a_lost_pushpress_webhook_is_repaired(self) -> None:
+        PushPressClubScenario(self).run()
 
     def connect_kisi(self) -> None:
         log = self.log
@@ -330,4 +334,91 @@ class DemoScenario:
         log.expect(
             self.kisi_assignment(MEMBER_EMAIL) is not None,
             "the member's access is back in Kisi",
+        )
+
+
+PUSHPRESS_TENANT_ID = "demo-pushpress-scenario"
+
+
+class PushPressClubScenario:
+    """A PushPress club whose webhooks never reached the bridge: the daily sync, which pulls from
+    PushPress's API, grants its members and then revokes a cancellation nobody was told of."""
+
+    def __init__(self, scenario: DemoScenario) -> None:
+        self.s = scenario
+        health = scenario.http.get("/_local/health").json()
+        api_url: str = health["pushpress_base_url"]
+        self.control = httpx.Client(
+            base_url=api_url.removesuffix("/v3") + "/_emulator", timeout=scenario.http.timeout
+        )
+        token = scenario.http.post(
+            "/_local/tokens",
+            json={"sub": "admin-pp", "tenant_id": PUSHPRESS_TENANT_ID, "roles": ["admin"]},
+        ).json()["token"]
+        self.admin = httpx.Client(
+            base_url=f"{scenario.http.base_url}/v1/admin/tenants/{PUSHPRESS_TENANT_ID}",
+            headers={"authorization": f"Bearer {token}"},
+            timeout=scenario.http.timeout,
+        )
+
+    def daily(self) -> dict[str, Any]:
+        report = self.s.http.post(
+            "/_local/schedules/Daily", json={"tenant_id": PUSHPRESS_TENANT_ID}
+        )
+        self.s.wait_for_worker()
+        return report.json() if report.is_success else {}
+
+    def run(self) -> None:
+        from pushpress_emulator import DEMO_API_KEY as PUSHPRESS_DEMO_KEY
+
+        log = self.s.log
+        log.step("A PushPress club connects; its webhooks never arrive; the daily sync repairs it")
+        [company] = self.control.get("/companies").json()
+        state = self.control.get(f"/companies/{company['id']}").json()
+        plan = next(p for p in state["plans"] if p["policies"]["allow24HourAccess"])
+        emails = {c["id"]: c["email"].lower() for c in state["customers"]}
+        entitled = [
+            e for e in state["enrollments"] if e["planId"] == plan["id"] and e["status"] == "active"
+        ]
+        settings = self.admin.put(
+            "/settings",
+            json={
+                "platform": "pushpress",
+                "door_access_enabled": False,
+                "kisi_group_id": self.s.group_id,
+                "plans": [{"plan_id": plan["id"], "has_24h_access": True, "name": plan["name"]}],
+            },
+        )
+        log.expect(settings.status_code == 200, "settings saved with the 24-hour plan")
+        kisi = self.admin.put(
+            "/kisi-credentials", json={"api_key": DEMO_API_KEY, "group_id": self.s.group_id}
+        )
+        log.expect(kisi.status_code == 200, "Kisi connected")
+        pushpress = self.admin.put(
+            "/platform-credentials", json={"platform": "pushpress", "api_key": PUSHPRESS_DEMO_KEY}
+        )
+        log.expect(
+            pushpress.status_code == 200,
+            f"PushPress API key checked and stored: {pushpress.json().get('account_name')}",
+        )
+        log.note("no webhook is registered in PushPress: every change below is a lost webhook")
+        report = self.daily()
+        log.note(f"daily sync: {json.dumps(report)[:220]}")
+        for enrollment in entitled:
+            email = emails[enrollment["customerId"]]
+            log.expect(
+                self.s.kisi_assignment(email) is not None,
+                f"{email} has 24-hour access (pulled from PushPress)",
+            )
+        cancelled = entitled[0]
+        email = emails[cancelled["customerId"]]
+        changed = self.control.patch(
+            f"/companies/{company['id']}/enrollments/{cancelled['id']}",
+            json={"status": "canceled"},
+        )
+        log.expect(changed.is_success, f"{email} cancels in PushPress; the webhook is lost")
+        self.daily()
+        log.expect(
+            self.s.kisi_assignment(email) is None,
+            f"the next daily sync revoked {email}'s access",
         )
