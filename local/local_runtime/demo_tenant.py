@@ -13,6 +13,7 @@ from kisi_client import KisiClient
 from kisi_emulator import DEMO_API_KEY, DEMO_GROUP_NAME
 from local_runtime.local_stack import LocalStack
 from local_runtime.tenants import register_tenant
+from pushpress_emulator import DEMO_API_KEY as PUSHPRESS_DEMO_API_KEY
 
 DEMO_TENANT_ID = "demo-club"
 DEMO_PLAYER_ID = "player-1"
@@ -79,6 +80,12 @@ def cheat_sheet(stack: LocalStack, demo: DemoTenant) -> str:
         f"  Admin console           {base}/console/  (sign in: mint a local admin token)",
         f"  Kisi                    {stack.kisi_base_url}"
         + ("  (emulator; control API under /_emulator/)" if stack.kisi else ""),
+        f"  PushPress API           {stack.pushpress_base_url}"
+        + (
+            f"  (emulator, API key {PUSHPRESS_DEMO_API_KEY}; control API under /_emulator/)"
+            if stack.pushpress
+            else ""
+        ),
         f"  AWS (moto server)       {stack.aws_endpoint}",
         "",
         f"Demo tenant: {demo.tenant_id}  (Kisi group {demo.kisi_group_id})",
