@@ -14,6 +14,7 @@ from access_core.domain.events import (
     MemberProfileUpdated,
     MembershipStatus,
     MembershipUpserted,
+    PlanUpdated,
 )
 from access_core.domain.model import ConnectionState, Tenant
 from access_core.domain.ports import (
@@ -38,6 +39,8 @@ class ClubPlatform:
     emails: dict[str, str] = field(default_factory=dict)
     failure: Exception | None = None
     asked: list[str] = field(default_factory=list)
+    plans: dict[str, PlanUpdated] = field(default_factory=dict)
+    plan_of: dict[str, str] = field(default_factory=dict)
     granting_statuses: tuple[str, ...] = ("active",)
     calls_made: int = 0
 
@@ -62,7 +65,7 @@ class ClubPlatform:
         membership = MembershipUpserted(
             event_id=f"pull-{member_id}",
             member_id=member_id,
-            plan_id=GOLD_PLAN,
+            plan_id=self.plan_of.get(member_id, GOLD_PLAN),
             status=self.statuses.get(member_id, MembershipStatus.CANCELLED),
             updated_at=read_at,
         )
@@ -75,6 +78,10 @@ class ClubPlatform:
 
     def list_customers(self, *, page: int = 1) -> DirectoryPage:
         raise AssertionError("the worker lists nothing")
+
+    def plan(self, plan_id: str) -> PlanUpdated | None:
+        self.asked.append(f"plan:{plan_id}")
+        return self.plans.get(plan_id)
 
 
 @pytest.fixture
@@ -151,3 +158,24 @@ def test_a_refused_platform_key_is_marked_and_the_webhook_stands(
     club.converge()
     assert MAYA_EMAIL in club.group_emails()
     assert club.stack_tenant().platform_api_state is ConnectionState.INVALID_CREDENTIALS
+
+
+def test_a_plan_the_bridge_never_heard_of_takes_the_platforms_24_hour_policy(
+    club: Club, platform: ClubPlatform
+) -> None:
+    """PushPress sends no plan events: a member on a plan unknown to the bridge (no admin flag,
+    no plan.updated) is decided on the plan's own "24-hr access" policy, read from the API."""
+    new_plan = "plan-night-owl"
+    platform.statuses[MAYA] = MembershipStatus.ACTIVE
+    platform.plans[new_plan] = PlanUpdated(
+        event_id="pull-plan",
+        plan_id=new_plan,
+        name="Night Owl 24/7",
+        has_24h_access=True,
+        updated_at=datetime.now(UTC),
+    )
+    platform.plan_of[MAYA] = new_plan
+    club.membership(MAYA, MAYA_EMAIL, "active", T0, plan_id=new_plan)
+    club.converge()
+    assert f"plan:{new_plan}" in platform.asked
+    assert MAYA_EMAIL in club.group_emails()

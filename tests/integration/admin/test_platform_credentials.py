@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from access_core import bootstrap
+from access_core.domain.events import PlanUpdated
 from access_core.domain.ports import (
     DirectoryPage,
     MemberFacts,
@@ -47,6 +48,9 @@ class CheckedDirectory:
         raise AssertionError("not called by the admin")
 
     def list_customers(self, *, page: int = 1) -> DirectoryPage:
+        raise AssertionError("not called by the admin")
+
+    def plan(self, plan_id: str) -> PlanUpdated | None:
         raise AssertionError("not called by the admin")
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from access_core import bootstrap
-from access_core.domain.events import utc_iso
+from access_core.domain.events import PlanUpdated, utc_iso
 from access_core.domain.model import ConnectionState
 from access_core.domain.ports import (
     DirectoryPage,
@@ -85,6 +85,9 @@ class WatchedDirectory:
 
     def list_customers(self, *, page: int = 1) -> DirectoryPage:
         return self._inner.list_customers(page=page)
+
+    def plan(self, plan_id: str) -> PlanUpdated | None:
+        return self._inner.plan(plan_id)
 
 
 @dataclass

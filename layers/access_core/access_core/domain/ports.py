@@ -14,6 +14,7 @@ from access_core.domain.events import (
     MemberProfileUpdated,
     MembershipDeleted,
     MembershipUpserted,
+    PlanUpdated,
 )
 from access_core.domain.secrets import StoredSecret, WebhookSecretStatus
 
@@ -202,6 +203,11 @@ class PlatformDirectory(Protocol):
 
     def list_customers(self, *, page: int = 1) -> DirectoryPage:
         """One page of member profiles, as `MemberProfileUpdated` events."""
+        ...
+
+    def plan(self, plan_id: str) -> PlanUpdated | None:
+        """The plan as the platform defines it (its name, whether it grants 24-hour access),
+        versioned by the time it was read; None when the platform has no such plan."""
         ...
 
 

@@ -398,9 +398,9 @@ def _needs_the_platforms_word(planned: _Planned) -> bool:
     API (where the club connected one) before acting on what a webhook said. A webhook is a
     trigger: PushPress signs neither its event type nor its time, so a replayed delivery could
     otherwise re-grant a cancelled member; and an enrollment event carries no email."""
-    return planned.decision.reason is AccessReason.NO_EMAIL or any(
-        isinstance(step, EnsureGrant) for step in planned.steps
-    )
+    if planned.decision.reason in (AccessReason.NO_EMAIL, AccessReason.PLAN_UNKNOWN):
+        return True
+    return any(isinstance(step, EnsureGrant) for step in planned.steps)
 
 
 def _confirm_with_platform(
@@ -414,6 +414,13 @@ def _confirm_with_platform(
         return None
     try:
         facts = directory.member_facts(member.member_id)
+        plan_id = facts.membership.plan_id if facts.membership else member.plan_id
+        unknown_plan = (
+            plan_id is not None and deps.stores.tenants.get_plan(tenant.tenant_id, plan_id) is None
+        )
+        # A plan the bridge has never heard of (PushPress sends no plan events): its own
+        # "24-hr access" policy stands until an admin sets the plan's flag (a later write).
+        plan = directory.plan(plan_id) if unknown_plan and plan_id is not None else None
     except PlatformUnavailable as error:
         raise RetryLater(f"platform unavailable: {error}", error.retry_after) from error
     except PlatformAuthError:
@@ -431,6 +438,9 @@ def _confirm_with_platform(
         return None
     finally:
         deps.metrics.count("PlatformCalls", directory.calls_made)
+    if plan is not None:
+        # Stored like a platform's plan.updated: its members are re-evaluated.
+        store_platform_events(deps.stores, deps.queue, tenant, [plan])
     store_platform_events(deps.stores, deps.queue, tenant, facts.events(), converge=False)
     deps.metrics.count("PlatformConfirmations")
     return deps.stores.members.get(tenant.tenant_id, member.member_id) or member

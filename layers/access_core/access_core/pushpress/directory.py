@@ -19,6 +19,7 @@ from datetime import datetime
 from access_core.domain.events import (
     MemberProfileUpdated,
     MembershipUpserted,
+    PlanUpdated,
     preferred_membership,
 )
 from access_core.domain.ports import (
@@ -148,6 +149,22 @@ class PushPressDirectory:
         with platform_errors():
             listed = self._client.customers_page(page)
         return directory_page(listed, *mapped(listed.items, customer_event, read_at), read_at)
+
+    def plan(self, plan_id: str) -> PlanUpdated | None:
+        """`GET /plans/{id}`: its "24-hr access" policy (`policies.allow24HourAccess`)."""
+        read_at = self._clock()
+        with platform_errors():
+            try:
+                found = self._client.get_plan(plan_id)
+            except PushPressNotFound:
+                return None
+        return PlanUpdated(
+            event_id=pull_event_id("plan", found.id, read_at),
+            plan_id=found.id,
+            name=(found.name or "")[:200],
+            has_24h_access=found.allows_24_hour_access,
+            updated_at=read_at,
+        )
 
     def _customer(self, member_id: str) -> Customer | None:
         try:
