@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,17 +20,11 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
-from local_runtime.local_stack import free_port
+from tests.local_stack_process import running_local_stack
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ENSURE_CHROMIUM = PROJECT_ROOT / "scripts" / "ensure-chromium"
 SCREENSHOTS = PROJECT_ROOT / "docs" / "console"
-# Every layer's content and the local runtime, as `make run` puts them on the path.
-LOCAL_PYTHONPATH = os.pathsep.join(
-    [str(p) for p in sorted((PROJECT_ROOT / "layers").iterdir()) if p.is_dir()]
-    + [str(PROJECT_ROOT / "local")]
-)
-READY_LINE = "Kisi Access Bridge is running locally"
 # The flags this machine's closed network needs (docs: README, "Browser tests").
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -83,38 +76,9 @@ def chromium_executable() -> str:
 
 @pytest.fixture(scope="session")
 def console_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleStack]:
-    port = free_port()
     log_path = tmp_path_factory.mktemp("console-stack") / "stack.log"
-    environment = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
-        "PYTHONPATH": LOCAL_PYTHONPATH,
-    }
-    environment.pop("KISI_BASE_URL", None)
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "local_runtime", "run", "--port", str(port)],
-            cwd=PROJECT_ROOT,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the local stack exited early:\n{log_path.read_text()[-3000:]}")
-        if READY_LINE in log_path.read_text():
-            break
-        time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail(f"the local stack did not start:\n{log_path.read_text()[-3000:]}")
-    yield ConsoleStack(f"http://127.0.0.1:{port}", process, log_path)
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    with running_local_stack(log_path) as (base_url, process):
+        yield ConsoleStack(base_url, process, log_path)
 
 
 @pytest.fixture(scope="session")

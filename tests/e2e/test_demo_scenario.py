@@ -13,5 +13,5 @@ def test_the_demo_scenario_behaves_as_described(local_stack: LocalStackProcess) 
     assert transcript.failures == [], "\n".join(lines)
     assert succeeded
     # Every part of the scenario ran (a part that cannot go on stops the ones after it).
-    assert sum(line.lstrip().startswith("== ") for line in lines) == 6, "\n".join(lines)
+    assert sum(line.lstrip().startswith("== ") for line in lines) == 7, "\n".join(lines)
     assert sum("[ok]" in line for line in lines) >= 25, "\n".join(lines)
