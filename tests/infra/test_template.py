@@ -466,6 +466,22 @@ def check_http_api_logs_and_throttling(t: Template) -> None:
     throttling = props["DefaultRouteSettings"]
     assert throttling["ThrottlingBurstLimit"] > 0
     assert throttling["ThrottlingRateLimit"] > 0
+    # Issue 14, M2: every route has its own throttle, below the stage's.
+    routes = {f"{e['Method']} {e['Path']}" for _name, e in events(t, "HttpApi")}
+    per_route = props["RouteSettings"]
+    assert set(per_route) == routes
+    for settings in per_route.values():
+        assert 0 < settings["ThrottlingRateLimit"] <= throttling["ThrottlingRateLimit"]
+        assert 0 < settings["ThrottlingBurstLimit"] <= throttling["ThrottlingBurstLimit"]
+    for function in ("WebhookFunction", "UnlockFunction"):
+        reserved = t["Resources"][function]["Properties"]["ReservedConcurrentExecutions"]
+        assert reserved == {
+            "Fn::If": [
+                "ReservesConcurrency",
+                {"Ref": "ReservedConcurrency"},
+                {"Ref": "AWS::NoValue"},
+            ]
+        }
 
 
 def own_resource(value: Any, t: Template) -> bool:
