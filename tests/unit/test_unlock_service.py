@@ -744,3 +744,19 @@ def test_a_failed_unlock_releases_its_claim_for_the_next_attempt(world: World) -
     world.kisi.failure = None
     assert world.unlock().status_code == 200
     assert world.kisi.unlocked == [COURT]
+
+
+def test_repeated_refusals_are_audited_once_a_minute_and_all_counted() -> None:
+    """Issue 14, M2: a player (or a script) repeating a refused unlock cannot flood the audit
+    table; every attempt is still counted."""
+    world = make_world(now=END + timedelta(hours=1))  # the window has closed
+    for _ in range(50):
+        assert world.unlock().status_code == 403
+    assert len(world.store.audit) == 1
+    assert world.metrics.counts["UnlockAttempts"] == 50
+    assert world.metrics.counts["UnlockRefusalsNotAudited"] == 49
+    world.clock.advance(61)
+    world.unlock()
+    assert len(world.store.audit) == 2
+    world.unlock(SIDE)  # another door: another kind of refusal
+    assert len(world.store.audit) == 3

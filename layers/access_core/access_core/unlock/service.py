@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -182,6 +183,36 @@ class UnlockDependencies:
     metrics: MetricsSink
     clock: Clock
     dedupe_seconds: float = field(default=RETRY_DEDUPE_SECONDS)
+    refusals: RefusalSampler = field(default_factory=lambda: RefusalSampler())
+
+
+REFUSAL_AUDIT_INTERVAL_SECONDS = 60.0
+REFUSAL_KEYS_REMEMBERED = 10_000
+
+
+class RefusalSampler:
+    """Which refused attempts are audited: the first of each kind (tenant, player, reservation,
+    door, refusal code) per minute in this container. A player (or a script) repeating a refused
+    unlock cannot flood the audit table; every attempt is still counted and logged."""
+
+    def __init__(
+        self,
+        interval_seconds: float = REFUSAL_AUDIT_INTERVAL_SECONDS,
+        remembered: int = REFUSAL_KEYS_REMEMBERED,
+    ) -> None:
+        self._interval = interval_seconds
+        self._remembered = remembered
+        self._last: OrderedDict[tuple[Any, ...], datetime] = OrderedDict()
+
+    def should_audit(self, key: tuple[Any, ...], now: datetime) -> bool:
+        last = self._last.get(key)
+        if last is not None and (now - last).total_seconds() < self._interval:
+            return False
+        self._last[key] = now
+        self._last.move_to_end(key)
+        while len(self._last) > self._remembered:
+            self._last.popitem(last=False)
+        return True
 
 
 # ---- who may call -----------------------------------------------------------------------------
@@ -532,13 +563,29 @@ def _audit_entry(caller: Caller, outcome: Outcome) -> AuditEntry:
     )
 
 
+def _refusal_key(caller: Caller, outcome: Outcome) -> tuple[Any, ...]:
+    detail = outcome.detail
+    return (
+        caller.tenant_id,
+        caller.subject,
+        detail.get("reservation_id"),
+        detail.get("lock_id"),
+        outcome.code,
+    )
+
+
 def _finish(
     caller: Caller, outcome: Outcome, deps: UnlockDependencies, *, audited: bool = False
 ) -> UnlockResponse:
     """Audit (unless already written with the recent unlock), count and log the attempt; then
     answer the opened door or raise the refusal."""
     if not audited:
-        deps.store.put_audit([_audit_entry(caller, outcome)])
+        if isinstance(outcome.opened, DomainError) and not deps.refusals.should_audit(
+            _refusal_key(caller, outcome), deps.clock()
+        ):
+            deps.metrics.count("UnlockRefusalsNotAudited")
+        else:
+            deps.store.put_audit([_audit_entry(caller, outcome)])
     deps.metrics.count("UnlockAttempts")
     deps.metrics.count(metric_name(outcome.code))
     logger.info(
