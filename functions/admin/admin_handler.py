@@ -7,6 +7,7 @@ routes are 404 and wrong methods 405, and the Kisi key never appears in a respon
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Depends, Response
@@ -17,6 +18,7 @@ from access_core import bootstrap
 from access_core.admin import service
 from access_core.admin.models import (
     ApiError,
+    AuditPageResponse,
     ConnectionResponse,
     EnabledLocksRequest,
     KisiCredentialsRequest,
@@ -36,6 +38,7 @@ from access_core.admin.models import (
 )
 from access_core.admin.service import AdminDependencies
 from access_core.domain.caller import Caller
+from access_core.domain.errors import FieldProblem, InvalidRequest
 from access_core.domain.events import MAX_ID_LENGTH
 from access_core.http.api import (
     BODY_ERROR_DESCRIPTIONS,
@@ -193,6 +196,44 @@ def post_webhook_secret(
 ) -> Response[dict[str, Any]]:
     rotated = service.rotate_webhook_secret(tenant_id, admin, deps)
     return ok(rotated, headers={"Cache-Control": "no-store"})
+
+
+# ---- audit ------------------------------------------------------------------------------------
+
+
+@app.get(
+    f"{TENANT}/audit",
+    tags=[TAG],
+    summary="The audit trail: admin actions, Kisi writes, unlock attempts (newest first)",
+    description="Kept 90 days. Filter by time (since, until: ISO 8601 with an offset) and by an "
+    "action prefix (`kisi.`, `unlock.refused`, `admin.`); page with `after` = the previous "
+    "page's `next`. Entries never carry a secret.",
+    responses=documented(AuditPageResponse, "One page of entries"),
+)
+def get_audit(
+    tenant_id: TenantId,
+    deps: AdminDeps,
+    limit: Annotated[int, Query(ge=1, le=200, description="Entries a page")] = 50,
+    after: Annotated[
+        str | None, Query(max_length=80, description="`next` of the page before")
+    ] = None,
+    since: Annotated[datetime | None, Query(description="From this time (inclusive)")] = None,
+    until: Annotated[datetime | None, Query(description="Up to this time (inclusive)")] = None,
+    action: Annotated[
+        str | None, Query(max_length=60, pattern=r"^[a-z_.]+$", description="Action prefix")
+    ] = None,
+) -> Response[dict[str, Any]]:
+    for name, moment in (("since", since), ("until", until)):
+        if moment is not None and moment.tzinfo is None:
+            raise InvalidRequest(
+                f"`{name}` needs a time zone offset (e.g. Z).",
+                fields=[FieldProblem(field=f"query.{name}", message="no time zone offset")],
+            )
+    return ok(
+        service.list_audit(
+            tenant_id, deps, limit=limit, after=after, since=since, until=until, action=action
+        )
+    )
 
 
 # ---- the club's platform: API key and webhook secrets ------------------------------------------

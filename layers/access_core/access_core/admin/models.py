@@ -299,6 +299,20 @@ class DeadLetterStatus(_Response):
     shared: bool = True
 
 
+class AuditEntryView(_Response):
+    at: AwareDatetime
+    actor: str = Field(description="admin:<sub>, player:<sub>, kisi_worker, system")
+    action: str
+    subject: str
+    detail: dict[str, Any]
+
+
+class AuditPageResponse(_Response):
+    tenant_id: str
+    entries: list[AuditEntryView] = Field(description="Newest first")
+    next: str | None = Field(description="Pass as `after` for the next page; null: the last page")
+
+
 class StatusResponse(_Response):
     tenant_id: str
     connection: ConnectionStatus

@@ -11,6 +11,7 @@ only, and never returned or logged (the tenant records its last 4 characters).
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from access_core.admin.models import (
+    AuditEntryView,
+    AuditPageResponse,
     ConnectionResponse,
     ConnectionStatus,
     DeadLetterStatus,
@@ -498,6 +501,47 @@ def rotate_webhook_secret(
     deps.secrets.put_webhook_secret(tenant_id, secret)
     _audit(deps.stores, caller, tenant_id, "admin.webhook_secret_rotated")
     return WebhookSecretResponse(tenant_id=tenant_id, secret=secret, created_at=deps.clock())
+
+
+# ---- audit ------------------------------------------------------------------------------------
+
+AUDIT_POSITION = re.compile(r"\d{4}-\d\d-\d\dT[\d:.]+Z#[0-9a-f]{32}")
+
+
+def list_audit(
+    tenant_id: str,
+    deps: AdminDependencies,
+    *,
+    limit: int,
+    after: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    action: str | None = None,
+) -> AuditPageResponse:
+    """The tenant's audit trail, newest first, a page at a time (kept 90 days)."""
+    _tenant(deps, tenant_id)
+    if after is not None and not AUDIT_POSITION.fullmatch(after):
+        raise InvalidRequest(
+            "`after` is not a position this API answered (use the `next` of a page).",
+            fields=[FieldProblem(field="query.after", message="not a page position")],
+        )
+    entries, position = deps.stores.audit.page(
+        tenant_id, limit=limit, after=after, since=since, until=until, action_prefix=action
+    )
+    return AuditPageResponse(
+        tenant_id=tenant_id,
+        entries=[
+            AuditEntryView(
+                at=entry["at"],
+                actor=entry.get("actor", ""),
+                action=entry.get("action", ""),
+                subject=entry.get("subject", ""),
+                detail=entry.get("detail", {}),
+            )
+            for entry in entries
+        ],
+        next=position,
+    )
 
 
 # ---- the club's platform: API key and webhook secrets ------------------------------------------
