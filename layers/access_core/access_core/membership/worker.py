@@ -424,13 +424,7 @@ def _confirm_with_platform(
     except PlatformUnavailable as error:
         raise RetryLater(f"platform unavailable: {error}", error.retry_after) from error
     except PlatformAuthError:
-        deps.stores.tenants.update(
-            tenant.tenant_id,
-            {
-                "platform_api_state": ConnectionState.INVALID_CREDENTIALS.value,
-                "platform_api_checked_at": utc_iso(deps.clock()),
-            },
-        )
+        deps.stores.tenants.mark_platform_key_invalid(tenant.tenant_id, deps.clock())
         logger.warning(
             "the platform refused the tenant's API key", extra={"tenant_id": tenant.tenant_id}
         )

@@ -36,7 +36,7 @@ from typing import Annotated, Any, Self
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
 from access_core.domain.events import MemberProfileUpdated, MembershipUpserted, utc_iso
-from access_core.domain.model import ConnectionState, Tenant
+from access_core.domain.model import Tenant
 from access_core.domain.ports import (
     Clock,
     CommandQueue,
@@ -583,13 +583,7 @@ class PlatformPull:
             "the platform refused the tenant's API key", extra={"tenant_id": self._tenant.tenant_id}
         )
         if not self.dry_run:
-            self._context.stores.tenants.update(
-                self._tenant.tenant_id,
-                {
-                    "platform_api_state": ConnectionState.INVALID_CREDENTIALS.value,
-                    "platform_api_checked_at": utc_iso(now),
-                },
-            )
+            self._context.stores.tenants.mark_platform_key_invalid(self._tenant.tenant_id, now)
         self._context.metrics.count("PlatformKeyRefused")  # as the worker counts it
         return PullOutcome.REFUSED
 

@@ -47,16 +47,8 @@ class AuditStore:
 
     def recent(self, tenant_id: str, limit: int = 100) -> list[dict[str, Any]]:
         """The tenant's newest entries first."""
-        items, _ = self._table.query_page(
-            {
-                "KeyConditionExpression": "PK = :pk",
-                "ExpressionAttributeValues": {":pk": {"S": f"AUDIT#{tenant_id}"}},
-                "ScanIndexForward": False,
-                "Limit": limit,
-            },
-            None,
-        )
-        return items
+        entries, _ = self.page(tenant_id, limit=limit)
+        return entries
 
     def page(
         self,

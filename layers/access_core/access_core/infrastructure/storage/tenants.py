@@ -106,6 +106,17 @@ class TenantStore:
         an admin connects a new key."""
         self.record_connection_check(tenant_id, ConnectionState.INVALID_CREDENTIALS, checked_at)
 
+    def mark_platform_key_invalid(self, tenant_id: str, checked_at: datetime) -> None:
+        """The platform refused the tenant's API key: the worker and the syncs stop asking it
+        until an admin connects a new one."""
+        self.update(
+            tenant_id,
+            {
+                "platform_api_state": ConnectionState.INVALID_CREDENTIALS.value,
+                "platform_api_checked_at": utc_iso(checked_at),
+            },
+        )
+
     def ids(self) -> list[str]:
         """Every tenant with settings, from the sparse Tenants index (one Query page per 1 MB of
         tenant keys; the table's members, reservations and audit are never read)."""
