@@ -194,7 +194,8 @@ def run(*, unlocks: int = 200) -> Report:
         report.figure(
             "dynamodb_round_trips_before_kisi",
             sum(before_kisi) / max(1, len(before_kisi)),
-            "DynamoDB calls before the Kisi call (design: 2, the read and the door's claim)",
+            "DynamoDB calls before the Kisi call (design: 3, the player's usage count, the read "
+            "and the door's claim)",
         )
         report.figure(
             "dynamodb_round_trips", service_calls(calls, "dynamodb") / per, f"in all [{ops}]"

@@ -9,6 +9,7 @@ it to a variable of the port's type), so mypy checks that it still does.
 - `FakeSecrets`: the `SecretStore`, in memory, under the domain's rotation rules.
 - `FakeMetrics`: the `MetricsSink`, counting.
 - `FakeQueue`: the `CommandQueue`, recording.
+- `aws_throttled(operation)`: the error boto3 raises when DynamoDB throttles past its retries.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+
+from botocore.exceptions import ClientError
 
 from access_core.domain import secrets as rules
 from access_core.domain.commands import QueuedCommand
@@ -192,3 +195,11 @@ class FakeQueue:
 
     def dead_letter(self, body: str, message_group_id: str, reason: str) -> None:
         self.dead_lettered.append((body, message_group_id, reason))
+
+
+def aws_throttled(operation: str) -> ClientError:
+    """What boto3 raises when DynamoDB still throttles a request after the SDK's own retries."""
+    return ClientError(
+        {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}},
+        operation,
+    )

@@ -40,8 +40,10 @@ from access_core.admin.service import AdminDependencies
 from access_core.domain.caller import Caller
 from access_core.domain.errors import FieldProblem, InvalidRequest
 from access_core.domain.events import MAX_ID_LENGTH
+from access_core.domain.usage import ADMIN_PER_CALLER
 from access_core.http.api import (
     BODY_ERROR_DESCRIPTIONS,
+    MAX_BODY_BYTES,
     MAX_KISI_ID,
     KisiIdParameter,
     ResponseDocs,
@@ -50,7 +52,7 @@ from access_core.http.api import (
     json_resolver,
 )
 from access_core.http.errors import status_of
-from access_core.http.events import ok
+from access_core.http.events import ok, refuse_oversized_body
 from access_core.sync.service import SyncDependencies
 from access_core.unlock.models import ReservationAccessResponse
 
@@ -65,6 +67,8 @@ ERROR_DESCRIPTIONS = {
     404: "Not this caller's tenant, or the tenant (or the object named) does not exist",
     409: "The request conflicts with the tenant's state (see the error code)",
     422: "The request is invalid (every offending field is named); nothing was changed",
+    429: "usage_limit_exceeded: this admin made too many requests (docs/admin-api.md); or Kisi's "
+    "budget is used up; retry after Retry-After seconds",
     502: "The platform answered in an unexpected way; nothing was changed",
     503: "Kisi (or the platform's API) could not be reached; nothing was changed (retry after "
     "Retry-After seconds)",
@@ -83,13 +87,17 @@ TenantId = Annotated[
     ),
 ]
 
-documented = ResponseDocs(ApiError, ERROR_DESCRIPTIONS, frozenset({401, 403, 404, 422})).documented
+documented = ResponseDocs(
+    ApiError, ERROR_DESCRIPTIONS, frozenset({401, 403, 404, 422, 429})
+).documented
 
 
 # ---- who may call: every route, including unknown ones ----------------------------------------
 
 caller = authorize_every_request(
-    app, lambda claims, path: service.authorize(claims, path.get("tenant_id"))
+    app,
+    lambda claims, path: service.authorize(claims, path.get("tenant_id")),
+    admit=lambda admin: bootstrap.container().admit_caller(admin, ADMIN_PER_CALLER),
 )
 
 
@@ -454,4 +462,4 @@ def get_reservation_access(
 
 @powertools.handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return refuse_oversized_body(event, MAX_BODY_BYTES) or app.resolve(event, context)

@@ -17,7 +17,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from access_core import bootstrap
 from access_core.domain.caller import Caller
 from access_core.domain.events import MAX_ID_LENGTH
+from access_core.domain.usage import UNLOCK_PER_PLAYER
 from access_core.http.api import (
+    MAX_BODY_BYTES,
     MAX_KISI_ID,
     KisiIdParameter,
     ResponseDocs,
@@ -25,7 +27,7 @@ from access_core.http.api import (
     install_json_errors,
     json_resolver,
 )
-from access_core.http.events import ok
+from access_core.http.events import ok, refuse_oversized_body
 from access_core.unlock import service
 from access_core.unlock.models import DoorsResponse, UnlockError, UnlockResponse
 from access_core.unlock.service import UnlockDependencies
@@ -45,7 +47,8 @@ ERROR_DESCRIPTIONS = {
     409: "reservation_cancelled: the booking was cancelled, no door opens",
     422: "invalid_request: a path parameter is invalid (every offending field is named)",
     423: "door_locked_down: the door is locked down in Kisi",
-    429: "kisi_rate_limited: the club's Kisi budget is used up; retry after Retry-After seconds",
+    429: "kisi_rate_limited: the club's Kisi budget is used up; usage_limit_exceeded: this player "
+    "made too many requests (docs/unlock-api.md); retry after Retry-After seconds",
     502: "kisi_error: Kisi answered in an unexpected way",
     503: "kisi_not_connected / kisi_credentials_invalid: the club must (re)connect Kisi; for an "
     "unlock also door_offline, and kisi_unavailable (retry after Retry-After seconds; the door "
@@ -61,7 +64,7 @@ install_json_errors(
     crash_message="Something went wrong; the door may or may not have opened.",
 )
 documented = ResponseDocs(
-    UnlockError, ERROR_DESCRIPTIONS, frozenset({401, 403, 404, 409, 422, 503})
+    UnlockError, ERROR_DESCRIPTIONS, frozenset({401, 403, 404, 409, 422, 429, 503})
 ).documented
 
 ReservationId = Annotated[
@@ -79,7 +82,11 @@ LockId = Annotated[
 ]
 
 
-caller = authorize_every_request(app, lambda claims, _path: service.authorize(claims))
+caller = authorize_every_request(
+    app,
+    lambda claims, _path: service.authorize(claims),
+    admit=lambda player: bootstrap.container().admit_caller(player, UNLOCK_PER_PLAYER),
+)
 
 
 def unlock_dependencies() -> UnlockDependencies:
@@ -126,4 +133,4 @@ def post_unlock(
 
 @powertools.handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return refuse_oversized_body(event, MAX_BODY_BYTES) or app.resolve(event, context)

@@ -15,7 +15,7 @@ from access_core import bootstrap
 from access_core.http import events as http_events
 from access_core.http.errors import install_domain_errors
 from access_core.http.responses import ServiceResponse
-from access_core.ingest.service import WebhookRequest, receive_webhook
+from access_core.ingest.service import MAX_WEBHOOK_BODY_BYTES, WebhookRequest, receive_webhook
 
 logger = Logger()
 tracer = Tracer()
@@ -42,5 +42,8 @@ def post_webhook(platform: str, tenant_id: str) -> Response[dict[str, Any]]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    too_large = http_events.refuse_oversized_body(event, MAX_WEBHOOK_BODY_BYTES)
+    if too_large is not None:
+        return too_large
     bootstrap.container().webhook_idempotency.config.register_lambda_context(context)
     return app.resolve(event, context)

@@ -33,7 +33,8 @@ def test_sync_benchmark_is_skipped_with_a_note_or_run(
 def test_webhook_ingestion_counts_round_trips_and_sends_per_event() -> None:
     figures = webhook_ingestion.run(events=1).figures
 
-    assert figures["membership_upserted.new_member.store_round_trips"] == 2
+    # The tenant, the club's usage count, the member's conditional write.
+    assert figures["membership_upserted.new_member.store_round_trips"] == 3
     assert figures["membership_upserted.new_member.sqs_sends"] == 1
     assert figures["membership_upserted.new_member.ssm_reads"] == 0
     # A redelivery is answered from the idempotency record: nothing stored, nothing sent.
@@ -55,7 +56,7 @@ def test_unlock_path_makes_one_read_and_one_claim_before_one_kisi_call() -> None
     figures = report.figures
 
     assert figures["answers"] == "{200: 2}"
-    assert figures["dynamodb_round_trips_before_kisi"] == 2
+    assert figures["dynamodb_round_trips_before_kisi"] == 3  # usage count, read, claim
     assert figures["kisi_calls"] == 1
     assert figures["ssm_reads"] == 0
 

@@ -17,7 +17,7 @@ from access_core.domain.model import Member, Tenant
 from kisi_client import KisiClient
 from kisi_emulator.server import RunningEmulator
 from local_runtime.in_process import SSM_PREFIX, HttpResult, InProcessStack
-from local_runtime.lambda_events import http_api_event
+from local_runtime.lambda_events import LocalLambdaContext, http_api_event
 from pushpress_emulator.deliveries import signature_for
 
 if TYPE_CHECKING:
@@ -273,16 +273,25 @@ def player_claims(tenant_id: str = TENANT_ID, subject: str = "player-3") -> dict
     return {"sub": subject, "tenant_id": tenant_id, "roles": "[player]"}
 
 
+def run_schedule(club: Club, function: str, **event: Any) -> dict[str, Any]:
+    """Invoke a sync function as EventBridge (or the local front door) does."""
+    result: dict[str, Any] = club.stack.handler(function)(
+        event, LocalLambdaContext(function_name=function, timeout_seconds=900)
+    )
+    return result
+
+
 def stack_state(stack: InProcessStack) -> dict[str, Any]:
     """Everything a request could change, for before/after comparisons: every item of the bridge
-    table (all tenants, audit included), every SSM parameter under the stack's prefix (decrypted)
-    and the depth of every queue."""
+    table (all tenants, audit included) but the per-caller request counts (a refused request
+    counts against its caller's usage limit too), every SSM parameter under the stack's prefix
+    (decrypted) and the depth of every queue."""
     dynamodb = boto3.client("dynamodb")
     items: list[dict[str, Any]] = []
     for page in dynamodb.get_paginator("scan").paginate(
         TableName=stack.resources.table_names["BridgeTable"]
     ):
-        items.extend(page["Items"])
+        items.extend(item for item in page["Items"] if item.get("entity") != {"S": "usage"})
     parameters: dict[str, str] = {}
     for found in stack.ssm.get_paginator("get_parameters_by_path").paginate(
         Path=SSM_PREFIX, Recursive=True, WithDecryption=True

@@ -24,7 +24,9 @@ import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 
+from access_core.domain.caller import Caller
 from access_core.domain.ports import Clock
+from access_core.domain.usage import UsageLimit, admit
 from access_core.infrastructure.config import Settings, settings_from
 from access_core.infrastructure.metrics import PowertoolsMetricsSink
 from access_core.infrastructure.sqs import SqsCommandQueue
@@ -210,6 +212,12 @@ class Container:
         )["Attributes"]
         return int(attributes.get("ApproximateNumberOfMessages", 0)) + int(
             attributes.get("ApproximateNumberOfMessagesNotVisible", 0)
+        )
+
+    def admit_caller(self, caller: Caller, limit: UsageLimit) -> None:
+        """Count the caller's request against `limit`; raises `RateLimited` when over it."""
+        admit(
+            self.stores.usage, caller.tenant_id, caller.subject, limit, self.clock(), self.metrics()
         )
 
     def latest_sync_runs(self, tenant_id: str) -> dict[str, dict[str, Any] | None]:

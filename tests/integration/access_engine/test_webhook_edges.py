@@ -6,13 +6,13 @@ import time
 from datetime import timedelta
 from typing import Any
 
-import boto3
 import pytest
 
 from access_core import bootstrap
 from access_core.ingest.service import MAX_WEBHOOK_BODY_BYTES
 from access_core.ingest.signature import signature_headers
 from local_runtime.in_process import HttpResult
+from tests.integration.harness import stack_contents
 
 from .conftest import T0, TENANT_ID, Club
 
@@ -20,15 +20,9 @@ EMAIL = "ada@example.com"
 
 
 def stored_state(club: Club) -> dict[str, Any]:
-    """Every item of both tables and the command queue's depth: 'nothing written' means equal."""
-    dynamodb = boto3.client("dynamodb")
-    tables = {
-        name: sorted(
-            json.dumps(item, sort_keys=True) for item in dynamodb.scan(TableName=name)["Items"]
-        )
-        for name in club.stack.resources.table_names.values()
-    }
-    return {"tables": tables, "queue": club.stack.queue_depth()}
+    """Everything a webhook could write ('nothing written' means equal); per-caller usage counts
+    aside (an authenticated bad body counts against its club's limit)."""
+    return stack_contents(club.stack)
 
 
 def membership_envelope(status: str = "active", **data: Any) -> dict[str, Any]:

@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 
 from kisi_emulator.server import RunningEmulator
-from local_runtime.lambda_events import LocalLambdaContext
-from tests.integration.harness import Club, make_club, restored_environment
+from tests.integration.harness import Club, make_club, restored_environment, run_schedule
 
 SECOND_TENANT = "club-2"
 SECOND_KEY = "kisi-second-key-0123456789abcdef"
@@ -18,14 +17,6 @@ SECOND_KEY = "kisi-second-key-0123456789abcdef"
 def club(aws: None, kisi: RunningEmulator) -> Iterator[Club]:
     with restored_environment():
         yield make_club(kisi)
-
-
-def run_schedule(club: Club, function: str, **event: Any) -> dict[str, Any]:
-    """Invoke a sync function as EventBridge (or the local front door) does."""
-    result: dict[str, Any] = club.stack.handler(function)(
-        event, LocalLambdaContext(function_name=function, timeout_seconds=900)
-    )
-    return result
 
 
 def weekly(club: Club, **event: Any) -> dict[str, Any]:

@@ -117,7 +117,7 @@ def test_unlock_opens_the_door_in_kisi(club: Club, doors: Doors, player: UnlockA
     assert record["success"] is True
 
 
-def test_warm_unlock_is_one_read_and_one_claim_then_kisi(
+def test_warm_unlock_is_a_count_one_read_and_one_claim_then_kisi(
     club: Club, doors: Doors, player: UnlockApi, calls: list[str]
 ) -> None:
     book(club)
@@ -127,12 +127,13 @@ def test_warm_unlock_is_one_read_and_one_claim_then_kisi(
     before = round_trips()
     assert player.unlock("res-1", doors.court).status == 200
     assert calls == [
+        "dynamodb.UpdateItem",  # the player's usage count (at most 30 requests a minute)
         "dynamodb.BatchGetItem",
         "dynamodb.PutItem",  # the door's claim: of two concurrent unlocks, one opens it
         f"kisi POST /locks/{doors.court}/unlock",
         "dynamodb.BatchWriteItem",  # the audit entry
     ]
-    assert round_trips() - before == 3
+    assert round_trips() - before == 4
 
 
 def test_every_attempt_is_audited(club: Club, doors: Doors, player: UnlockApi) -> None:
@@ -372,7 +373,7 @@ def test_a_client_retry_does_not_unlock_twice(
     assert retry.body["deduplicated"] is True
     assert retry.body["unlocked_at"] == first.body["unlocked_at"]
     assert len(kisi_unlocks(club)) == 1
-    assert calls == ["dynamodb.BatchGetItem", "dynamodb.BatchWriteItem"]
+    assert calls == ["dynamodb.UpdateItem", "dynamodb.BatchGetItem", "dynamodb.BatchWriteItem"]
     assert last_audit(club)["action"] == "unlock.deduplicated"
 
 

@@ -8,8 +8,8 @@ import pytest
 from botocore.stub import Stubber
 
 from access_core.domain.errors import SecretsUnavailable
+from access_core.infrastructure.faults import is_transient_fault
 from access_core.infrastructure.ssm import SsmSecretStore
-from access_core.membership.worker import is_transient_fault
 
 PREFIX = "/kisi-access-bridge/test"
 

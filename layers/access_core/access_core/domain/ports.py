@@ -17,6 +17,7 @@ from access_core.domain.events import (
     PlanUpdated,
 )
 from access_core.domain.secrets import StoredSecret, WebhookSecretStatus
+from access_core.domain.usage import UsageLimit, UsageWindow
 
 Clock = Callable[[], datetime]
 
@@ -213,6 +214,15 @@ class PlatformDirectory(Protocol):
 
 class MetricsSink(Protocol):
     def count(self, name: str, value: int = 1) -> None: ...
+
+
+class UsageCounter(Protocol):
+    """Counts callers' requests per fixed window (docs/operations.md, "Per-caller usage limits")."""
+
+    def take(self, tenant_id: str, caller: str, limit: UsageLimit, window: UsageWindow) -> bool:
+        """Count one request of `caller` in `window`; False, counting nothing, when the caller
+        has made `limit.requests` in it already."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -124,16 +124,23 @@ Authorize = Callable[[Mapping[str, Any] | None, Mapping[str, str]], Caller]
 
 
 def authorize_every_request(
-    app: APIGatewayHttpResolver, authorize: Authorize
+    app: APIGatewayHttpResolver,
+    authorize: Authorize,
+    admit: Callable[[Caller], None] | None = None,
 ) -> Callable[[], Caller]:
-    """Run `authorize` before every route, unknown ones included: a refusal is answered at once,
-    otherwise the caller is kept for the route. Returns the function routes get it from."""
+    """Run `authorize` before every route, unknown ones included, then `admit` (the caller's
+    usage limit): a refusal is answered at once, otherwise the caller is kept for the route.
+    Returns the function routes get it from."""
 
     def refusal(app: APIGatewayHttpResolver) -> Response[Any] | None:
+        if "caller" in app.context:
+            return None  # checked (and counted) once per request: both middlewares ask
         try:
             verified = authorize(
                 claims_of(app.current_event.raw_event), app.request.path_parameters
             )
+            if admit is not None:
+                admit(verified)
         except DomainError as refused:
             return domain_error_response(refused)
         app.context["caller"] = verified
@@ -200,8 +207,6 @@ def install_json_errors(
     def answer(status: int, error: str, message: str, **extra: Any) -> Response[dict[str, Any]]:
         return api_response(error_response(status, error, message, **extra))
 
-    install_domain_errors(app)
-
     @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def invalid_request(error: RequestValidationError) -> Response[dict[str, Any]]:
         problems = error.errors()
@@ -267,3 +272,5 @@ def install_json_errors(
     def unexpected(error: Exception) -> Response[dict[str, Any]]:
         logger.exception(f"{api_name} request failed", extra={"error_type": type(error).__name__})
         return answer(500, "internal_error", crash_message)
+
+    install_domain_errors(app, otherwise=unexpected)

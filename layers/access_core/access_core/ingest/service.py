@@ -24,6 +24,7 @@ from access_core.domain.errors import (
 )
 from access_core.domain.ports import Clock, CommandQueue, MetricsSink, SecretStore
 from access_core.domain.secrets import usable
+from access_core.domain.usage import WEBHOOKS_PER_TENANT, admit
 from access_core.infrastructure.storage import Stores
 from access_core.ingest.platforms import PayloadInvalid, get_adapter
 from access_core.ingest.verification import NO_SECRET, Verification, WebhookVerifier, refused
@@ -106,6 +107,15 @@ def receive_webhook(request: WebhookRequest, deps: WebhookDependencies) -> Webho
     if tenant is None:
         deps.metrics.count("WebhookUnauthorized")
         raise WebhookUnauthenticated("Invalid signature or unknown tenant.")
+    # Counted once authenticated: forged traffic cannot use up a club's limit.
+    admit(
+        deps.stores.usage,
+        tenant.tenant_id,
+        request.platform,
+        WEBHOOKS_PER_TENANT,
+        now,
+        deps.metrics,
+    )
     try:
         payload = json_text.loads(request.body)
     except json_text.NotJson as error:

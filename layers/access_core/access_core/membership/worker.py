@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from access_core.domain.commands import (
@@ -27,7 +26,6 @@ from access_core.domain.commands import (
     parse_command,
 )
 from access_core.domain.credentials import tenant_kisi_key
-from access_core.domain.errors import SecretsUnavailable
 from access_core.domain.events import utc_iso
 from access_core.domain.model import (
     ConnectionState,
@@ -48,6 +46,7 @@ from access_core.domain.ports import (
     PlatformUnavailable,
     SecretStore,
 )
+from access_core.infrastructure.faults import is_transient_fault
 from access_core.infrastructure.storage import AuditEntry, Stores, TransactionConflict
 from access_core.membership.convergence import (
     ConvergenceStep,
@@ -86,18 +85,6 @@ RECEIVE_LIMIT = 10
 # outage dead-letters nothing; a command failing for another reason is moved to the DLQ alone.
 REQUEUE_AT_RECEIVES = RECEIVE_LIMIT - 2
 POISON_AFTER_RECEIVES = 3
-TRANSIENT_AWS_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "Throttling",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-        "TransactionConflictException",
-        "TransactionCanceledException",
-    }
-)
 KisiFactory = Callable[[Tenant, str], MembershipKisi]
 
 
@@ -242,17 +229,6 @@ def _retry_later(
     )
     deps.queue.delay_retry(message.receipt_handle, delay)
     raise retry
-
-
-def is_transient_fault(error: Exception) -> bool:
-    """AWS throttling, timeouts and 5xx (retried, never taken for a poison command)."""
-    if isinstance(error, (BotoCoreError, TransactionConflict, SecretsUnavailable)):
-        return True
-    if isinstance(error, ClientError):
-        code = error.response.get("Error", {}).get("Code", "")
-        status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
-        return status >= 500 or code in TRANSIENT_AWS_CODES
-    return False
 
 
 def handle_command(command: Command, deps: WorkerDependencies) -> None:

@@ -18,7 +18,7 @@ import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -484,13 +484,15 @@ def unlock_door(
     answer = _opened(reservation_id, lock, now, deduplicated=False)
     detail = {**base, "door_name": lock.name, "unlocked_at": utc_iso(now)}
     outcome = Outcome(answer, "opened", "unlock.opened", detail)
+    entry = _audit_entry(caller, outcome)
     try:
-        deps.store.put_audit([_audit_entry(caller, outcome)])
+        deps.store.put_audit([entry])
     except Exception:
-        # The door is open: say so. Only the audit entry is lost.
+        # The door is open: say so. The entry is kept in the log line instead (CloudWatch Logs),
+        # whole, so that it is not lost; the metric says how many to look for.
         logger.exception(
-            "unlocked, but the audit entry could not be stored",
-            extra={"tenant_id": tenant_id, "reservation_id": reservation_id, "lock_id": lock_id},
+            "unlocked, but the audit entry could not be stored: it is in this log line",
+            extra={"tenant_id": tenant_id, "audit_entry": asdict(entry)},
         )
         deps.metrics.count("UnlockNotRecorded")
     return _finish(caller, outcome, deps, audited=True)

@@ -9,6 +9,7 @@ several of them at once.
 | `reservations` | reservations and recent unlocks |
 | `audit` | the audit trail |
 | `sync_runs` | daily/weekly run summaries, cursors, weekly observations |
+| `usage` | per-caller request counts, one item per caller and window (TTL) |
 
 A change that spans stores (a member's Kisi state with its audit entries, an unlock record with
 its audit entry) is staged on one `Transaction` from `Stores.transaction()` and committed once.
@@ -37,6 +38,7 @@ from access_core.infrastructure.storage.table import (
     WriteResult,
 )
 from access_core.infrastructure.storage.tenants import AdminPlanWrite, StoredPlan, TenantStore
+from access_core.infrastructure.storage.usage import UsageStore
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -67,6 +69,7 @@ class Stores:
     reservations: ReservationStore = field(init=False)
     audit: AuditStore = field(init=False)
     sync_runs: SyncRunStore = field(init=False)
+    usage: UsageStore = field(init=False)
 
     def __post_init__(self) -> None:
         self.tenants = TenantStore(self.table)
@@ -75,6 +78,7 @@ class Stores:
         self.reservations = ReservationStore(self.table)
         self.audit = AuditStore(self.table)
         self.sync_runs = SyncRunStore(self.table)
+        self.usage = UsageStore(self.table)
 
     @classmethod
     def on(cls, client: DynamoDBClient, table_name: str, clock: Clock) -> Stores:
