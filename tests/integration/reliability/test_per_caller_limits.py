@@ -18,7 +18,9 @@ from access_core.domain.usage import (
     UsageLimit,
     window_of,
 )
+from access_core.http.api import MAX_BODY_BYTES
 from access_core.infrastructure.storage.usage import usage_key
+from access_core.ingest.service import MAX_WEBHOOK_BODY_BYTES
 from tests.fakes import FakeClock
 from tests.integration.harness import (
     T0,
@@ -123,3 +125,19 @@ def test_forged_webhooks_do_not_use_up_a_clubs_limit(club: Club, still: FakeCloc
         forged = club.stack.post_webhook("canonical", TENANT_ID, b"{}", secret="not-the-secret")
         assert forged.status == 401
     assert usage_items() == before
+
+
+def test_an_oversized_body_is_refused_before_any_read_or_count(club: Club) -> None:
+    stores = bootstrap.container().stores
+    items = usage_items()
+    before = stores.round_trips
+    admin = AdminApi(club.stack)
+    too_large = admin("PUT", "/settings", raw_body=b'{"name": "' + b"x" * MAX_BODY_BYTES + b'"}')
+    assert too_large.status == 413, too_large.body
+    webhook = club.stack.post_webhook(
+        "canonical", TENANT_ID, b"x" * (MAX_WEBHOOK_BODY_BYTES + 1), secret=club.webhook_secret
+    )
+    assert webhook.status == 413, webhook.body
+    assert webhook.body["error"] == "payload_too_large"
+    assert stores.round_trips == before, "no tenant read, no usage count"
+    assert usage_items() == items
