@@ -7,7 +7,7 @@ written. (The unlock's write paths: tests/integration/unlock/test_write_faults.p
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
@@ -21,6 +21,7 @@ from access_core.domain.model import Member, MemberKisiState, SyncState, Tenant
 from access_core.domain.ports import CommandQueue
 from access_core.infrastructure.storage import AdminPlanWrite, Transaction, WriteOutcome
 from access_core.infrastructure.storage.members import MemberStore
+from access_core.infrastructure.storage.sync_runs import SyncRunStore
 from access_core.infrastructure.storage.tenants import TenantStore
 from tests.fakes import aws_throttled
 from tests.integration.harness import (
@@ -211,7 +212,10 @@ def test_any_other_aws_error_is_still_an_opaque_500(club: Club) -> None:
 
 def expire_commands(club: Club) -> None:
     """Every waiting command is gone, as SQS deletes a message older than its retention."""
-    club.stack.sqs.purge_queue(QueueUrl=club.stack.resources.queue_urls["CommandQueue"])
+    sqs, url = club.stack.sqs, club.stack.resources.queue_urls["CommandQueue"]
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in batch:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
 
 def test_an_expired_cancellation_is_applied_by_the_next_daily_sync(club: Club) -> None:
@@ -241,3 +245,35 @@ def test_an_expired_plan_re_evaluation_is_applied_by_the_next_weekly_sync(club: 
     run_schedule(club, "SyncWeeklyFunction")
     club.converge()
     assert ADA not in club.group_emails()
+
+
+class DailyRecordThrottledOnce(SyncRunStore):
+    """DynamoDB throttles the first write of a daily run's record."""
+
+    throttled = 0
+
+    def put(self, tenant_id: str, name: str, body: Mapping[str, Any]) -> None:
+        if name == "daily" and body.get("status") == "succeeded" and not self.throttled:
+            DailyRecordThrottledOnce.throttled += 1
+            raise aws_throttled("PutItem")
+        super().put(tenant_id, name, body)
+
+
+def test_a_daily_run_whose_record_is_throttled_does_not_advance_its_window(club: Club) -> None:
+    stores = bootstrap.container().stores
+    run_schedule(club, "SyncDailyFunction")  # the window starts here
+    DailyRecordThrottledOnce.throttled = 0
+    stores.sync_runs = DailyRecordThrottledOnce(stores.table)
+    club.membership("m6", ADA, "active", T0)
+    expire_commands(club)
+
+    [failed] = run_schedule(club, "SyncDailyFunction")["results"]
+    assert failed["status"] == "failed", "its record could not be written: reported, not hidden"
+    assert DailyRecordThrottledOnce.throttled == 1
+    expire_commands(club)  # and whatever it queued is lost as well
+
+    [again] = run_schedule(club, "SyncDailyFunction")["results"]
+    assert again["status"] == "succeeded"
+    assert again["commands_enqueued"] == 1, "the same window again: the member is queued"
+    club.converge()
+    assert ADA in club.group_emails()
