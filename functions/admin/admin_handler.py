@@ -452,6 +452,100 @@ def get_reservation_access(
     return ok(explained.view)
 
 
+# ---- tools: test member, test reservation, test unlock, migration report (issue 17) ----------
+# Service code in access_core/admin/tools.py, bodies in access_core/admin/tools_models.py.
+
+from access_core.admin import tools  # noqa: E402
+from access_core.admin.tools_models import (  # noqa: E402
+    AdminUnlockRequest,
+    AdminUnlockResponse,
+    MemberDryRunRequest,
+    MemberDryRunResponse,
+    MigrationReportResponse,
+    ReservationDryRunRequest,
+    ReservationDryRunResponse,
+)
+from access_core.unlock.service import UnlockDependencies  # noqa: E402
+
+
+def unlock_dependencies() -> UnlockDependencies:
+    return bootstrap.container().unlock
+
+
+UnlockDeps = Annotated[UnlockDependencies, Depends(unlock_dependencies)]
+
+
+@app.post(
+    f"{TENANT}/tools/test-member",
+    tags=[TAG],
+    summary="Test member: what one email would get in Kisi now, without touching anyone",
+    description="Runs the worker's decision for every member with this email (a family shares "
+    "it): granted or not and why, the Kisi group, the valid_until Kisi would enforce, and the "
+    "writes the worker would make now. Reads only; nothing is written or queued. The doors are "
+    "those the Kisi group opens (as configured in Kisi).",
+    responses=documented(MemberDryRunResponse, "The dry run", body=True),
+)
+def post_test_member(
+    tenant_id: TenantId, request: MemberDryRunRequest, deps: AdminDeps
+) -> Response[dict[str, Any]]:
+    return ok(tools.dry_run_member(tenant_id, request, deps))
+
+
+@app.post(
+    f"{TENANT}/tools/test-reservation",
+    tags=[TAG],
+    summary="Test reservation: whether each player could open doors now, and which",
+    description="The Unlock API's decision for each player on the reservation (or the one "
+    "named): allowed or why not, the status the player's app would get, the access window and "
+    "the doors players may open. Reads only.",
+    responses=documented(ReservationDryRunResponse, "The dry run", body=True),
+)
+def post_test_reservation(
+    tenant_id: TenantId, request: ReservationDryRunRequest, deps: AdminDeps
+) -> Response[dict[str, Any]]:
+    players = []
+    for explained in tools.dry_run_reservation(tenant_id, request, deps):
+        if explained.player_refusal is not None:
+            explained.view.decision.player_status = status_of(explained.player_refusal)
+        players.append(explained.view)
+    return ok(
+        ReservationDryRunResponse(
+            tenant_id=tenant_id, reservation_id=request.reservation_id, players=players
+        )
+    )
+
+
+@app.post(
+    f"{TENANT}/tools/test-unlock",
+    tags=[TAG],
+    summary="Test unlock: really open one enabled door for the admin (audited)",
+    description="Opens the door through Kisi with the club's key, as a player's unlock does: "
+    "the door is claimed first (a repeat within seconds answers deduplicated without opening it "
+    "again), Kisi's refusals answer as the Unlock API's do (423 locked down, 503 offline or "
+    "unreachable, 403 refused by Kisi), and every attempt is audited (admin.test_unlock, "
+    "admin.test_unlock_failed). 404 door_not_found, 409 door_not_enabled or kisi_not_connected.",
+    responses=documented(AdminUnlockResponse, "The door opened", 409, 503, body=True),
+)
+def post_test_unlock(
+    tenant_id: TenantId, request: AdminUnlockRequest, admin: AdminCaller, unlock: UnlockDeps
+) -> Response[dict[str, Any]]:
+    return ok(tools.admin_unlock(admin, request, unlock))
+
+
+@app.get(
+    f"{TENANT}/tools/migration-report",
+    tags=[TAG],
+    summary="Migration report: the club's Kisi users against its members, before cut-over",
+    description="Lists the club's Kisi groups as the weekly sync does (1 Kisi call per 250 "
+    "assignments) and compares them with the members: adopted (a Kisi user the bridge would "
+    "manage), unmanaged (in the groups, no member has the email), duplicates (an email on two "
+    "members, or on two Kisi users). Nothing is written. 409 when Kisi is not connected.",
+    responses=documented(MigrationReportResponse, "The report", 409, 503),
+)
+def get_migration_report(tenant_id: TenantId, sync: SyncDeps) -> Response[dict[str, Any]]:
+    return ok(tools.migration_report(tenant_id, sync))
+
+
 @powertools.handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
