@@ -459,12 +459,15 @@ from access_core.admin import tools  # noqa: E402
 from access_core.admin.tools_models import (  # noqa: E402
     AdminUnlockRequest,
     AdminUnlockResponse,
+    CheckinWriteBackRequest,
+    CheckinWriteBackResponse,
     MemberDryRunRequest,
     MemberDryRunResponse,
     MigrationReportResponse,
     ReservationDryRunRequest,
     ReservationDryRunResponse,
 )
+from access_core.ingest.kisi_events import CheckinRecorders  # noqa: E402
 from access_core.unlock.service import UnlockDependencies  # noqa: E402
 
 
@@ -544,6 +547,78 @@ def post_test_unlock(
 )
 def get_migration_report(tenant_id: TenantId, sync: SyncDeps) -> Response[dict[str, Any]]:
     return ok(tools.migration_report(tenant_id, sync))
+
+
+# ---- check-in write-back: Kisi's event webhook signature key and the switch (issue 17) --------
+
+
+def checkin_recorders() -> CheckinRecorders:
+    return bootstrap.container().checkin_recorders
+
+
+Recorders = Annotated[CheckinRecorders, Depends(checkin_recorders)]
+KISI_EVENTS = "kisi"
+
+
+@app.get(
+    f"{TENANT}/kisi-event-secret",
+    tags=[TAG],
+    summary="Whether a signature key for Kisi's Event Webhook is stored, and until when",
+    responses=documented(WebhookSecretsResponse, "The secret set's state (never the values)"),
+)
+def get_kisi_event_secret(tenant_id: TenantId, deps: AdminDeps) -> Response[dict[str, Any]]:
+    return ok(service.get_platform_webhook_secrets(tenant_id, KISI_EVENTS, deps))
+
+
+@app.put(
+    f"{TENANT}/kisi-event-secret",
+    tags=[TAG],
+    summary="Store the signature key set on Kisi's Event Webhook integration (write-only)",
+    description="Kisi signs each event with it (X-Signature, HMAC-SHA256 of the body); "
+    "POST /webhooks/kisi/{tenant_id} accepts only events it verifies. The previous key stays "
+    "accepted for overlap_hours (default 24). Never returned, never logged.",
+    responses=documented(WebhookSecretsResponse, "Stored", body=True),
+)
+def put_kisi_event_secret(
+    tenant_id: TenantId,
+    request: PlatformWebhookSecretRequest,
+    admin: AdminCaller,
+    deps: AdminDeps,
+) -> Response[dict[str, Any]]:
+    return ok(service.set_platform_webhook_secret(tenant_id, KISI_EVENTS, request, admin, deps))
+
+
+@app.get(
+    f"{TENANT}/checkin-write-back",
+    tags=[TAG],
+    summary="Whether Kisi's unlocks are recorded as check-ins on the platform",
+    responses=documented(CheckinWriteBackResponse, "The setting"),
+)
+def get_checkin_write_back(
+    tenant_id: TenantId, deps: AdminDeps, recorders: Recorders
+) -> Response[dict[str, Any]]:
+    return ok(tools.checkin_write_back(tenant_id, deps, recorders))
+
+
+@app.put(
+    f"{TENANT}/checkin-write-back",
+    tags=[TAG],
+    summary="Turn the check-in write-back on or off (off by default)",
+    description="On: each verified lock.unlock event of Kisi's Event Webhook that matches a "
+    "member by email is recorded as a check-in on the club's platform, once per Kisi event; "
+    "unmatched unlocks are left alone. 409 kisi_event_secret_missing until PUT "
+    "/kisi-event-secret. PushPress's Platform API has no check-in creation: the answer says "
+    "so (platform_records_checkins false) and events are answered not_recorded.",
+    responses=documented(CheckinWriteBackResponse, "The setting as saved", 409, body=True),
+)
+def put_checkin_write_back(
+    tenant_id: TenantId,
+    request: CheckinWriteBackRequest,
+    admin: AdminCaller,
+    deps: AdminDeps,
+    recorders: Recorders,
+) -> Response[dict[str, Any]]:
+    return ok(tools.set_checkin_write_back(tenant_id, request, admin, deps, recorders))
 
 
 @powertools.handler

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from access_core.domain.model import Tenant
     from access_core.domain.ports import PlatformDirectory
     from access_core.infrastructure.idempotency import PowertoolsIdempotencyGuard
+    from access_core.ingest.kisi_events import CheckinRecorders
     from access_core.ingest.service import WebhookDependencies
     from access_core.kisi.gateway import KisiMembershipGateway
     from access_core.membership.worker import WorkerDependencies
@@ -232,6 +233,14 @@ class Container:
             metrics=self.metrics(),
             clock=self.clock,
         )
+
+    @cached_property
+    def checkin_recorders(self) -> CheckinRecorders:
+        """Each tenant's platform check-in API for the check-in write-back: none today (a test
+        sets its own on the container)."""
+        from access_core.ingest.kisi_events import no_checkin_api
+
+        return no_checkin_api
 
     @cached_property
     def worker(self) -> WorkerDependencies:

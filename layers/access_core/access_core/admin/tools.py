@@ -21,6 +21,7 @@ from access_core.admin.service import (
     AdminDependencies,
     KisiNotConnected,
     KisiUnavailable,
+    _audit,
     _unconfigured,
     explain_reservation_access,
 )
@@ -29,6 +30,8 @@ from access_core.admin.tools_models import (
     AdminUnlockRequest,
     AdminUnlockResponse,
     AdoptedUser,
+    CheckinWriteBackRequest,
+    CheckinWriteBackResponse,
     DuplicateEmail,
     KisiChange,
     MemberDryRun,
@@ -58,12 +61,15 @@ from kisi_client import KisiError, KisiForbidden, KisiInvalidCredentials, Unlock
 if TYPE_CHECKING:
     from access_core.admin.service import ReservationExplanation
     from access_core.infrastructure.storage import Stores
+    from access_core.ingest.kisi_events import CheckinRecorders
     from access_core.sync.service import SyncDependencies
     from access_core.unlock.service import UnlockDependencies
 
 logger = logging.getLogger(__name__)
 
 MEMBER_PAGE_SIZE = 500
+# The tenant's secret set for Kisi's event webhook (ingest/kisi_events.py: KisiSignature).
+KISI_EVENT_SECRETS = "kisi"
 # The claim of the admin's test unlocks: one per admin and door, like a player's per reservation.
 TEST_UNLOCK_RESERVATION = "admin-test-unlock"
 
@@ -363,4 +369,64 @@ def migration_report(tenant_id: str, sync: SyncDependencies) -> MigrationReportR
         lists_truncated=max(len(adopted), len(unmanaged), len(duplicates)) > MAX_REPORTED,
         kisi_calls=listing.kisi_calls,
         evaluated_at=now,
+    )
+
+
+# ---- check-in write-back ----------------------------------------------------------------------
+
+
+class KisiEventSecretMissing(Conflict):
+    code = "kisi_event_secret_missing"
+
+
+def checkin_write_back(
+    tenant_id: str, deps: AdminDependencies, recorders: CheckinRecorders
+) -> CheckinWriteBackResponse:
+    tenant = _tenant_or_404(deps.stores, tenant_id)
+    return _write_back_answer(tenant, deps, recorders)
+
+
+def set_checkin_write_back(
+    tenant_id: str,
+    request: CheckinWriteBackRequest,
+    caller: Caller,
+    deps: AdminDependencies,
+    recorders: CheckinRecorders,
+) -> CheckinWriteBackResponse:
+    """Turn the write-back on or off. On needs the Kisi event webhook's signature key first:
+    without it every event would be refused, and the admin would not know why."""
+    tenant = _tenant_or_404(deps.stores, tenant_id)
+    key_stored = deps.secrets.webhook_secret_status(tenant_id, KISI_EVENT_SECRETS).configured
+    if request.enabled and not key_stored:
+        raise KisiEventSecretMissing(
+            "Store the signature key of Kisi's Event Webhook first (PUT /kisi-event-secret)."
+        )
+    deps.stores.tenants.update(tenant_id, {"checkin_write_back": request.enabled})
+    _audit(deps.stores, caller, tenant_id, "admin.checkin_write_back", {"enabled": request.enabled})
+    updated = tenant.model_copy(update={"checkin_write_back": request.enabled})
+    return _write_back_answer(updated, deps, recorders)
+
+
+def _write_back_answer(
+    tenant: Tenant, deps: AdminDependencies, recorders: CheckinRecorders
+) -> CheckinWriteBackResponse:
+    records = recorders(tenant) is not None
+    if not tenant.checkin_write_back:
+        explanation = "Off: Kisi's unlock events are acknowledged and ignored."
+    elif records:
+        explanation = "On: each unlock by a member is recorded as a check-in on the platform."
+    else:
+        explanation = (
+            "On, but the club's platform has no check-in API (PushPress's Platform API cannot "
+            "create check-ins): unlocks are matched to members and answered not_recorded."
+        )
+    return CheckinWriteBackResponse(
+        tenant_id=tenant.tenant_id,
+        enabled=tenant.checkin_write_back,
+        kisi_event_secret_configured=deps.secrets.webhook_secret_status(
+            tenant.tenant_id, KISI_EVENT_SECRETS
+        ).configured,
+        platform_records_checkins=records,
+        webhook_path=f"/webhooks/kisi/{tenant.tenant_id}",
+        explanation=explanation,
     )

@@ -153,3 +153,23 @@ class MigrationReportResponse(_Response):
     lists_truncated: bool = Field(description=f"A list was cut at {MAX_REPORTED} entries")
     kisi_calls: int
     evaluated_at: AwareDatetime
+
+
+# ---- check-in write-back ----------------------------------------------------------------------
+
+
+class CheckinWriteBackRequest(_Request):
+    enabled: bool = Field(description="Record Kisi's unlocks as check-ins on the platform")
+
+
+class CheckinWriteBackResponse(_Response):
+    tenant_id: str
+    enabled: bool
+    kisi_event_secret_configured: bool = Field(
+        description="A signature key for Kisi's event webhook is stored (PUT /kisi-event-secret)"
+    )
+    platform_records_checkins: bool = Field(
+        description="The club's platform has a check-in API the bridge can write to"
+    )
+    webhook_path: str = Field(description="The URL path to give Kisi's Event Webhook integration")
+    explanation: str

@@ -101,7 +101,7 @@ def receive_webhook(request: WebhookRequest, deps: WebhookDependencies) -> Webho
     # unsigned traffic cannot spend the account's SSM throughput that every tenant's secret reads
     # share. It is answered like a bad signature, so tenant ids cannot be probed.
     tenant = deps.stores.tenants.get(request.tenant_id)
-    if tenant is not None and not _signed_by_tenant(request, adapter.verifier, deps, now):
+    if tenant is not None and not signed_by_tenant(request, adapter.verifier, deps, now):
         tenant = None
     if tenant is None:
         deps.metrics.count("WebhookUnauthorized")
@@ -152,7 +152,7 @@ def receive_webhook(request: WebhookRequest, deps: WebhookDependencies) -> Webho
     return WebhookReceipt("accepted", translation.source_event_id, summary)
 
 
-def _signed_by_tenant(
+def signed_by_tenant(
     request: WebhookRequest, verifier: WebhookVerifier, deps: WebhookDependencies, now: datetime
 ) -> bool:
     """Verify with the platform's strategy against the tenant's cached secrets for it (those
