@@ -467,7 +467,7 @@ from access_core.admin.tools_models import (  # noqa: E402
     ReservationDryRunRequest,
     ReservationDryRunResponse,
 )
-from access_core.ingest.kisi_events import CheckinRecorders  # noqa: E402
+from access_core.domain.checkins import CheckinRecorders  # noqa: E402
 from access_core.unlock.service import UnlockDependencies  # noqa: E402
 
 

@@ -37,11 +37,11 @@ if TYPE_CHECKING:
     from mypy_boto3_ssm.client import SSMClient
 
     from access_core.admin.service import AdminDependencies
+    from access_core.domain.checkins import CheckinRecorders
     from access_core.domain.commands import WeeklySyncStep
     from access_core.domain.model import Tenant
     from access_core.domain.ports import PlatformDirectory
     from access_core.infrastructure.idempotency import PowertoolsIdempotencyGuard
-    from access_core.ingest.kisi_events import CheckinRecorders
     from access_core.ingest.service import WebhookDependencies
     from access_core.kisi.gateway import KisiMembershipGateway
     from access_core.membership.worker import WorkerDependencies
@@ -238,7 +238,7 @@ class Container:
     def checkin_recorders(self) -> CheckinRecorders:
         """Each tenant's platform check-in API for the check-in write-back: none today (a test
         sets its own on the container)."""
-        from access_core.ingest.kisi_events import no_checkin_api
+        from access_core.domain.checkins import no_checkin_api
 
         return no_checkin_api
 

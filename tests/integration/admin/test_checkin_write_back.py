@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from access_core import bootstrap
+from access_core.domain.checkins import Checkin, CheckinNotRecorded, CheckinRecorder
 from access_core.domain.model import Tenant
-from access_core.ingest.kisi_events import Checkin, CheckinRecorder
 from kisi_emulator.events import signature
 from local_runtime.in_process import HttpResult
 from local_runtime.lambda_events import http_api_event
@@ -148,3 +148,35 @@ def test_a_forged_or_malformed_event_is_refused(club: Club, admin: AdminApi) -> 
     assert (forged.status, forged.body["error"]) == (401, "unauthorized")
     assert malformed.status == 422
     assert {f["field"] for f in malformed.body["fields"]} >= {"type", "created_at"}
+
+
+@dataclass
+class FailingOnce:
+    """A platform that cannot be reached the first time."""
+
+    recorded: list[Checkin] = field(default_factory=list)
+    failures: int = 1
+
+    def record_checkin(self, checkin: Checkin) -> str:
+        if self.failures:
+            self.failures -= 1
+            raise CheckinNotRecorded("The platform could not be reached.")
+        self.recorded.append(checkin)
+        return "chk-1"
+
+
+def test_a_platform_fault_is_answered_503_and_the_redelivery_records_it(
+    club: Club, admin: AdminApi
+) -> None:
+    club.membership("m1", ADA, "active", T0)
+    turn_on(admin)
+    recorder = FailingOnce()
+    with_recorder(recorder)
+    event = unlock_event()
+
+    failed = send(club, event)
+    redelivered = send(club, event)
+
+    assert (failed.status, failed.body["error"]) == (503, "checkin_not_recorded")
+    assert redelivered.body["outcome"] == "recorded"
+    assert len(recorder.recorded) == 1

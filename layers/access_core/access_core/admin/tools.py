@@ -60,8 +60,8 @@ from kisi_client import KisiError, KisiForbidden, KisiInvalidCredentials, Unlock
 
 if TYPE_CHECKING:
     from access_core.admin.service import ReservationExplanation
+    from access_core.domain.checkins import CheckinRecorders
     from access_core.infrastructure.storage import Stores
-    from access_core.ingest.kisi_events import CheckinRecorders
     from access_core.sync.service import SyncDependencies
     from access_core.unlock.service import UnlockDependencies
 
