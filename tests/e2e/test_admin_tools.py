@@ -4,15 +4,11 @@ enabled door, and the check-in write-back driven by the Kisi emulator's own Even
 
 from __future__ import annotations
 
-import json
-import time
 import uuid
-from typing import Any
 
 import httpx
 import pytest
 
-from access_core.ingest.signature import signature_headers
 from kisi_client import KisiClient
 from kisi_emulator import DEMO_API_KEY
 from local_runtime.demo_tenant import DEMO_TENANT_ID
@@ -39,26 +35,15 @@ def kisi(local_stack: LocalStackProcess) -> httpx.Client:
 
 def send_membership(local_stack: LocalStackProcess, email: str) -> None:
     """An active member on a 24-hour plan, through the demo club's signed canonical webhook."""
-    secret = local_stack.cheat_sheet_value("webhook signing secret")
-    events: list[dict[str, Any]] = [
-        {"type": "plan.updated", "data": {"plan_id": "e2e-tools-24h", "has_24h_access": True}},
-        {
-            "type": "membership.upserted",
-            "data": {"member_id": email, "email": email, "plan_id": "e2e-tools-24h"}
-            | {"status": "active"},
-        },
-    ]
-    for event in events:
-        event["id"] = uuid.uuid4().hex
-        event["data"]["updated_at"] = "2026-11-23T10:00:00Z"
-        body = json.dumps(event).encode()
-        response = local_stack.http.post(
-            f"/webhooks/canonical/{DEMO_TENANT_ID}",
-            content=body,
-            headers={"content-type": "application/json"}
-            | signature_headers(secret, int(time.time()), body),
-        )
-        assert response.status_code == 202, response.text
+    updated_at = "2026-11-23T10:00:00Z"
+    plan = {"plan_id": "e2e-tools-24h", "has_24h_access": True, "updated_at": updated_at}
+    member = {"member_id": email, "email": email, "plan_id": "e2e-tools-24h", "status": "active"}
+    local_stack.post_demo_events(
+        [
+            {"type": "plan.updated", "data": plan},
+            {"type": "membership.upserted", "data": member | {"updated_at": updated_at}},
+        ]
+    )
 
 
 def test_test_member_and_the_migration_report(
