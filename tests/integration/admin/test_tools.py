@@ -4,6 +4,7 @@ report (the weekly listing against the members, nothing written, Kisi calls coun
 
 from datetime import UTC, datetime, timedelta
 
+from access_core import bootstrap
 from tests.integration.harness import (
     DAY_PASS_PLAN,
     T0,
@@ -110,8 +111,11 @@ def test_migration_report_sorts_kisi_users_into_adopted_unmanaged_and_duplicates
     club.membership("m3", "bo@example.com", "active", T0)  # not in Kisi yet
     club.kisi.emulator.reset_counts()
     before = stack_state(club.stack)
+    stores = bootstrap.container().stores
+    trips_before = stores.round_trips
 
     result = admin("GET", "/tools/migration-report")
+    round_trips = stores.round_trips - trips_before
 
     assert result.status == 200, result.body
     body = result.body
@@ -132,6 +136,8 @@ def test_migration_report_sorts_kisi_users_into_adopted_unmanaged_and_duplicates
     # One GET /role_assignments page for the one group; nothing written.
     assert body["kisi_calls"] == 1
     assert club.kisi.emulator.counts()["total"] == 1
+    # The tenant, its plans, one page of members.
+    assert round_trips == 3
     assert stack_state(club.stack) == before
 
 

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -65,7 +64,6 @@ if TYPE_CHECKING:
     from access_core.sync.service import SyncDependencies
     from access_core.unlock.service import UnlockDependencies
 
-logger = logging.getLogger(__name__)
 
 MEMBER_PAGE_SIZE = 500
 # The tenant's secret set for Kisi's event webhook (ingest/kisi_events.py: KisiSignature).
@@ -282,8 +280,9 @@ def migration_report(tenant_id: str, sync: SyncDependencies) -> MigrationReportR
     api_key = tenant_kisi_key(sync.secrets, tenant)
     if api_key is None:
         raise KisiNotConnected("Kisi is not connected: PUT /kisi-credentials first.")
+    plans = {stored.plan.plan_id: stored.plan for stored in stores.tenants.plans(tenant_id)}
     try:
-        listing = list_tenant_groups(sync, tenant, api_key)
+        listing = list_tenant_groups(sync, tenant, plans.values(), api_key)
     except (KisiInvalidCredentials, KisiForbidden):
         raise Conflict(
             "Kisi refused the stored key: connect Kisi again.", code="kisi_credentials_invalid"
@@ -294,7 +293,6 @@ def migration_report(tenant_id: str, sync: SyncDependencies) -> MigrationReportR
             retry_after_seconds=30,
         ) from error
     now = sync.clock()
-    plans = {stored.plan.plan_id: stored.plan for stored in stores.tenants.plans(tenant_id)}
     members_of: dict[str, list[str]] = defaultdict(list)
     granted_emails: set[str] = set()
     member_count = 0

@@ -834,15 +834,18 @@ class GroupListing:
     kisi_calls: int
 
 
-def list_tenant_groups(deps: SyncDependencies, tenant: Tenant, api_key: str) -> GroupListing:
-    """Every assignment of the groups the tenant's access lives in, listed as the weekly sync
-    lists them (250 a call); nothing is stored or queued. Kisi's errors are raised."""
+def list_tenant_groups(
+    deps: SyncDependencies, tenant: Tenant, plans: Iterable[Plan], api_key: str
+) -> GroupListing:
+    """Every assignment of the groups the tenant's access lives in (its default group and its
+    `plans`' groups), listed as the weekly sync lists them (250 a call); nothing is stored or
+    queued. Kisi's errors are raised."""
     state = WeeklyState(
         run_id="listing",
         tenant_id=tenant.tenant_id,
         dry_run=True,
         started_at=deps.clock(),
-        groups=_groups_of(tenant, (s.plan for s in deps.stores.tenants.plans(tenant.tenant_id))),
+        groups=_groups_of(tenant, plans),
     )
     kisi = deps.kisi_for(tenant, api_key)
     calls_before = kisi.total_requests
