@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -42,6 +44,7 @@ from access_core.admin.tools_models import (
     UnmanagedUser,
 )
 from access_core.domain.caller import Caller
+from access_core.domain.commands import ObservedGrant
 from access_core.domain.errors import Conflict, NotFound
 from access_core.domain.events import utc_iso
 from access_core.domain.model import Tenant
@@ -268,6 +271,63 @@ def _unlock_audit(caller: Caller, action: str, detail: dict[str, object]) -> Aud
 # ---- migration report -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class KisiUsersSorted:
+    adopted: list[AdoptedUser]
+    unmanaged: list[UnmanagedUser]
+    duplicates: list[DuplicateEmail]
+    members_to_invite: int
+
+
+def sort_kisi_users(
+    grants: Sequence[ObservedGrant],
+    members_of: Mapping[str, Sequence[str]],
+    granted: Mapping[str, str],
+) -> KisiUsersSorted:
+    """The listed Kisi users sorted out (pure). `members_of`: email -> the members it makes
+    managed (`managed_emails`); `granted`: member id -> the email of each member who would be
+    granted now. Each listed email is adopted (a member has it) or unmanaged, never both; an
+    email is a duplicate when two members or two Kisi users have it."""
+    groups: dict[str, set[int]] = defaultdict(set)
+    users: dict[str, set[int]] = defaultdict(set)
+    for grant in grants:
+        groups[grant.email].add(grant.group_id)
+        if grant.user_id is not None:
+            users[grant.email].add(grant.user_id)
+    granted_emails = set(granted.values())
+    adopted = [
+        AdoptedUser(
+            email=email,
+            kisi_user_id=min(users[email], default=None),
+            kisi_group_ids=sorted(groups[email]),
+            member_ids=sorted(members_of[email]),
+            would_be_granted=email in granted_emails,
+        )
+        for email in sorted(groups)
+        if members_of.get(email)
+    ]
+    unmanaged = [
+        UnmanagedUser(
+            email=email,
+            kisi_user_id=min(users[email], default=None),
+            kisi_group_ids=sorted(groups[email]),
+        )
+        for email in sorted(groups)
+        if not members_of.get(email)
+    ]
+    duplicates = [
+        DuplicateEmail(
+            email=email,
+            member_ids=sorted(members_of.get(email, ())),
+            kisi_user_ids=sorted(users.get(email, ())),
+        )
+        for email in sorted(set(members_of) | set(users))
+        if len(members_of.get(email, ())) > 1 or len(users.get(email, ())) > 1
+    ]
+    to_invite = sum(1 for email in granted.values() if email not in groups)
+    return KisiUsersSorted(adopted, unmanaged, duplicates, to_invite)
+
+
 def migration_report(tenant_id: str, sync: SyncDependencies) -> MigrationReportResponse:
     """The club's Kisi groups, listed as the weekly sync lists them, against its members: who is
     adopted (a Kisi user the bridge would manage), who is unmanaged (in the groups, no member of
@@ -294,16 +354,9 @@ def migration_report(tenant_id: str, sync: SyncDependencies) -> MigrationReportR
         ) from error
     now = sync.clock()
     members_of: dict[str, list[str]] = defaultdict(list)
-    granted_emails: set[str] = set()
+    granted: dict[str, str] = {}
     member_count = 0
-    to_invite = 0
     cursor: str | None = None
-    kisi_groups: dict[str, set[int]] = defaultdict(set)
-    kisi_users: dict[str, set[int]] = defaultdict(set)
-    for grant in listing.grants:
-        kisi_groups[grant.email].add(grant.group_id)
-        if grant.user_id is not None:
-            kisi_users[grant.email].add(grant.user_id)
     while True:
         members, cursor = stores.members.page(tenant_id, cursor, MEMBER_PAGE_SIZE)
         for member in members:
@@ -315,46 +368,18 @@ def migration_report(tenant_id: str, sync: SyncDependencies) -> MigrationReportR
             for email in managed_emails(member, decision):
                 members_of[email].append(member.member_id)
             if decision.granted:
-                granted_emails.add(decision.email)
-                to_invite += decision.email not in kisi_groups
+                granted[member.member_id] = decision.email
         if cursor is None:
             break
-    adopted = [
-        AdoptedUser(
-            email=email,
-            kisi_user_id=min(kisi_users[email], default=None),
-            kisi_group_ids=sorted(kisi_groups[email]),
-            member_ids=sorted(members_of[email]),
-            would_be_granted=email in granted_emails,
-        )
-        for email in sorted(kisi_groups)
-        if email in members_of
-    ]
-    unmanaged = [
-        UnmanagedUser(
-            email=email,
-            kisi_user_id=min(kisi_users[email], default=None),
-            kisi_group_ids=sorted(kisi_groups[email]),
-        )
-        for email in sorted(kisi_groups)
-        if email not in members_of
-    ]
-    duplicates = [
-        DuplicateEmail(
-            email=email,
-            member_ids=sorted(members_of.get(email, [])),
-            kisi_user_ids=sorted(kisi_users.get(email, set())),
-        )
-        for email in sorted(set(members_of) | set(kisi_users))
-        if len(members_of.get(email, [])) > 1 or len(kisi_users.get(email, set())) > 1
-    ]
+    found = sort_kisi_users(listing.grants, members_of, granted)
+    adopted, unmanaged, duplicates = found.adopted, found.unmanaged, found.duplicates
     counts = MigrationCounts(
-        kisi_users=len(kisi_groups),
+        kisi_users=len(adopted) + len(unmanaged),
         adopted=len(adopted),
         unmanaged=len(unmanaged),
         duplicates=len(duplicates),
         members=member_count,
-        members_to_invite=to_invite,
+        members_to_invite=found.members_to_invite,
     )
     return MigrationReportResponse(
         tenant_id=tenant_id,
