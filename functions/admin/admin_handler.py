@@ -460,6 +460,175 @@ def get_reservation_access(
     return ok(explained.view)
 
 
+# ---- tools: test member, test reservation, test unlock, migration report (issue 17) ----------
+# Service code in access_core/admin/tools.py, bodies in access_core/admin/tools_models.py.
+
+from access_core.admin import tools  # noqa: E402
+from access_core.admin.tools_models import (  # noqa: E402
+    AdminUnlockRequest,
+    AdminUnlockResponse,
+    CheckinWriteBackRequest,
+    CheckinWriteBackResponse,
+    MemberDryRunRequest,
+    MemberDryRunResponse,
+    MigrationReportResponse,
+    ReservationDryRunRequest,
+    ReservationDryRunResponse,
+)
+from access_core.domain.checkins import CheckinRecorders  # noqa: E402
+from access_core.unlock.service import UnlockDependencies  # noqa: E402
+
+
+def unlock_dependencies() -> UnlockDependencies:
+    return bootstrap.container().unlock
+
+
+UnlockDeps = Annotated[UnlockDependencies, Depends(unlock_dependencies)]
+
+
+@app.post(
+    f"{TENANT}/tools/test-member",
+    tags=[TAG],
+    summary="Test member: what one email would get in Kisi now, without touching anyone",
+    description="Runs the worker's decision for every member with this email (a family shares "
+    "it): granted or not and why, the Kisi group, the valid_until Kisi would enforce, and the "
+    "writes the worker would make now. Reads only; nothing is written or queued. The doors are "
+    "those the Kisi group opens (as configured in Kisi).",
+    responses=documented(MemberDryRunResponse, "The dry run", body=True),
+)
+def post_test_member(
+    tenant_id: TenantId, request: MemberDryRunRequest, deps: AdminDeps
+) -> Response[dict[str, Any]]:
+    return ok(tools.dry_run_member(tenant_id, request, deps))
+
+
+@app.post(
+    f"{TENANT}/tools/test-reservation",
+    tags=[TAG],
+    summary="Test reservation: whether each player could open doors now, and which",
+    description="The Unlock API's decision for each player on the reservation (or the one "
+    "named): allowed or why not, the status the player's app would get, the access window and "
+    "the doors players may open. Reads only.",
+    responses=documented(ReservationDryRunResponse, "The dry run", body=True),
+)
+def post_test_reservation(
+    tenant_id: TenantId, request: ReservationDryRunRequest, deps: AdminDeps
+) -> Response[dict[str, Any]]:
+    players = []
+    for explained in tools.dry_run_reservation(tenant_id, request, deps):
+        if explained.player_refusal is not None:
+            explained.view.decision.player_status = status_of(explained.player_refusal)
+        players.append(explained.view)
+    return ok(
+        ReservationDryRunResponse(
+            tenant_id=tenant_id, reservation_id=request.reservation_id, players=players
+        )
+    )
+
+
+@app.post(
+    f"{TENANT}/tools/test-unlock",
+    tags=[TAG],
+    summary="Test unlock: really open one enabled door for the admin (audited)",
+    description="Opens the door through Kisi with the club's key, as a player's unlock does: "
+    "the door is claimed first (a repeat within seconds answers deduplicated without opening it "
+    "again), Kisi's refusals answer as the Unlock API's do (423 locked down, 503 offline or "
+    "unreachable, 403 refused by Kisi), and every attempt is audited (admin.test_unlock, "
+    "admin.test_unlock_failed). 404 door_not_found, 409 door_not_enabled or kisi_not_connected.",
+    responses=documented(AdminUnlockResponse, "The door opened", 409, 503, body=True),
+)
+def post_test_unlock(
+    tenant_id: TenantId, request: AdminUnlockRequest, admin: AdminCaller, unlock: UnlockDeps
+) -> Response[dict[str, Any]]:
+    return ok(tools.admin_unlock(admin, request, unlock))
+
+
+@app.get(
+    f"{TENANT}/tools/migration-report",
+    tags=[TAG],
+    summary="Migration report: the club's Kisi users against its members, before cut-over",
+    description="Lists the club's Kisi groups as the weekly sync does (1 Kisi call per 250 "
+    "assignments) and compares them with the members: adopted (a Kisi user the bridge would "
+    "manage), unmanaged (in the groups, no member has the email), duplicates (an email on two "
+    "members, or on two Kisi users). Nothing is written. 409 when Kisi is not connected.",
+    responses=documented(MigrationReportResponse, "The report", 409, 503),
+)
+def get_migration_report(tenant_id: TenantId, sync: SyncDeps) -> Response[dict[str, Any]]:
+    return ok(tools.migration_report(tenant_id, sync))
+
+
+# ---- check-in write-back: Kisi's event webhook signature key and the switch (issue 17) --------
+
+
+def checkin_recorders() -> CheckinRecorders:
+    return bootstrap.container().checkin_recorders
+
+
+Recorders = Annotated[CheckinRecorders, Depends(checkin_recorders)]
+KISI_EVENTS = "kisi"
+
+
+@app.get(
+    f"{TENANT}/kisi-event-secret",
+    tags=[TAG],
+    summary="Whether a signature key for Kisi's Event Webhook is stored, and until when",
+    responses=documented(WebhookSecretsResponse, "The secret set's state (never the values)"),
+)
+def get_kisi_event_secret(tenant_id: TenantId, deps: AdminDeps) -> Response[dict[str, Any]]:
+    return ok(service.get_platform_webhook_secrets(tenant_id, KISI_EVENTS, deps))
+
+
+@app.put(
+    f"{TENANT}/kisi-event-secret",
+    tags=[TAG],
+    summary="Store the signature key set on Kisi's Event Webhook integration (write-only)",
+    description="Kisi signs each event with it (X-Signature, HMAC-SHA256 of the body); "
+    "POST /webhooks/kisi/{tenant_id} accepts only events it verifies. The previous key stays "
+    "accepted for overlap_hours (default 24). Never returned, never logged.",
+    responses=documented(WebhookSecretsResponse, "Stored", body=True),
+)
+def put_kisi_event_secret(
+    tenant_id: TenantId,
+    request: PlatformWebhookSecretRequest,
+    admin: AdminCaller,
+    deps: AdminDeps,
+) -> Response[dict[str, Any]]:
+    return ok(service.set_platform_webhook_secret(tenant_id, KISI_EVENTS, request, admin, deps))
+
+
+@app.get(
+    f"{TENANT}/checkin-write-back",
+    tags=[TAG],
+    summary="Whether Kisi's unlocks are recorded as check-ins on the platform",
+    responses=documented(CheckinWriteBackResponse, "The setting"),
+)
+def get_checkin_write_back(
+    tenant_id: TenantId, deps: AdminDeps, recorders: Recorders
+) -> Response[dict[str, Any]]:
+    return ok(tools.checkin_write_back(tenant_id, deps, recorders))
+
+
+@app.put(
+    f"{TENANT}/checkin-write-back",
+    tags=[TAG],
+    summary="Turn the check-in write-back on or off (off by default)",
+    description="On: each verified lock.unlock event of Kisi's Event Webhook that matches a "
+    "member by email is recorded as a check-in on the club's platform, once per Kisi event; "
+    "unmatched unlocks are left alone. 409 kisi_event_secret_missing until PUT "
+    "/kisi-event-secret. PushPress's Platform API has no check-in creation: the answer says "
+    "so (platform_records_checkins false) and events are answered not_recorded.",
+    responses=documented(CheckinWriteBackResponse, "The setting as saved", 409, body=True),
+)
+def put_checkin_write_back(
+    tenant_id: TenantId,
+    request: CheckinWriteBackRequest,
+    admin: AdminCaller,
+    deps: AdminDeps,
+    recorders: Recorders,
+) -> Response[dict[str, Any]]:
+    return ok(tools.set_checkin_write_back(tenant_id, request, admin, deps, recorders))
+
+
 @powertools.handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return refuse_oversized_body(event, MAX_BODY_BYTES) or app.resolve(event, context)

@@ -62,3 +62,36 @@ def change_config(call: Call) -> EmulatorResponse:
     return ok_response(
         call.emulator.configure(rate_limit=change.rate_limit, fault_seed=change.fault_seed)
     )
+
+
+class EventWebhookRegistration(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str
+    secret: str | None = None
+
+
+class UnlockAs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str
+
+
+def add_event_webhook(call: Call) -> EmulatorResponse:
+    registration = EventWebhookRegistration.model_validate(call.body_object())
+    return ok_response(
+        call.emulator.add_event_webhook(
+            call.record_id(what="Organization"), registration.url, registration.secret
+        )
+    )
+
+
+def event_deliveries(call: Call) -> EmulatorResponse:
+    return ok_response(call.emulator.event_deliveries(call.record_id(what="Organization")))
+
+
+def unlock_as(call: Call) -> EmulatorResponse:
+    request = UnlockAs.model_validate(call.body_object())
+    organization_id = call.record_id(what="Organization")
+    lock_id = call.record_id("lock_id", what="Lock")
+    return ok_response(call.emulator.unlock_as(organization_id, lock_id, request.email))

@@ -22,6 +22,7 @@ from emulator_kit.rate_limit import REQUESTS_PER_SECOND
 from emulator_kit.wire import EmulatorRequest, EmulatorResponse
 from kisi_emulator.call import Call
 from kisi_emulator.demo import load_demo_seed
+from kisi_emulator.events import EventLog, EventWebhook, deliver, unlock_event
 from kisi_emulator.faults import FaultSpec, fault_injector
 from kisi_emulator.routes import ROUTE_TABLE, RouteMatch
 from kisi_emulator.seed import SeedDocument, apply_seed
@@ -101,6 +102,7 @@ class KisiEmulator(ApiEmulator[Call, EmulatorState]):
             requests_per_second=requests_per_second,
             faults=fault_injector(fault_seed),
         )
+        self._events = EventLog()
 
     # -- answering requests, in Kisi's terms --
 
@@ -157,6 +159,12 @@ class KisiEmulator(ApiEmulator[Call, EmulatorState]):
         return not_found(what)
 
     # -- state --
+
+    def reset(self) -> None:
+        """Forget everything, event webhooks and their deliveries included."""
+        super().reset()
+        with self._lock:
+            self._events = EventLog()
 
     def new_state(self) -> EmulatorState:
         """No organisations, no keys (`reset` also forgets faults, counts and rate windows)."""
@@ -237,6 +245,60 @@ class KisiEmulator(ApiEmulator[Call, EmulatorState]):
                 setattr(lock, name, getattr(parsed, name))
             lock.updated_at = self.clock.now()
             return {**org.lock_wire(lock), "forced_unlock_error": lock.forced_unlock_error}
+
+    # -- Kisi's Event Webhook integration (kisi_emulator.events) --
+
+    def add_event_webhook(
+        self, organization_id: int, url: str, secret: str | None = None
+    ) -> dict[str, Any]:
+        """An Event Webhook integration of the organisation: `lock.unlock` events go to `url`,
+        signed with `secret` when given."""
+        with self._lock:
+            self._state.organization(organization_id)
+            webhook = EventWebhook(len(self._events.webhooks) + 1, organization_id, url, secret)
+            self._events.webhooks.append(webhook)
+            return webhook.to_wire()
+
+    def unlock_as(self, organization_id: int, lock_id: int, email: str) -> dict[str, Any]:
+        """The user with `email` opens the lock in the Kisi app (their own access decides, as in
+        `unlock`); the `lock.unlock` event, successful or not, goes to every Event Webhook of the
+        organisation. Answers the event and what each receiver answered."""
+        now = self.clock.now()
+        with self._lock:
+            org = self._state.organization(organization_id)
+            user = org.user_by_email(email)
+            if user is None:
+                raise not_found("User")
+            lock = org.lock(lock_id)
+            refused: KisiError | None = None
+            try:
+                org.unlock(lock_id, user, now)
+            except KisiError as error:
+                refused = error
+            event = unlock_event(
+                organization_id=organization_id,
+                place_id=lock.place_id,
+                lock_id=lock.id,
+                lock_name=lock.name,
+                user_id=user.id,
+                user_email=user.email,
+                user_name=user.name,
+                success=refused is None,
+                error_code=refused.code if refused else None,
+                error_message=refused.message if refused else None,
+                at=now,
+            )
+            webhooks = [w for w in self._events.webhooks if w.organization_id == organization_id]
+        # Sent outside the lock: the receiver may call this emulator while it answers.
+        deliveries = [deliver(webhook, event) for webhook in webhooks]
+        with self._lock:
+            self._events.deliveries.extend(deliveries)
+        return {"event": event, "deliveries": [d.to_wire() for d in deliveries]}
+
+    def event_deliveries(self, organization_id: int) -> list[dict[str, Any]]:
+        with self._lock:
+            ids = {w.id for w in self._events.webhooks if w.organization_id == organization_id}
+            return [d.to_wire() for d in self._events.deliveries if d.webhook_id in ids]
 
     def revoke_api_key(self, key: str) -> None:
         """The key answers 401 from now on (its user lost admin rights, or it expired)."""

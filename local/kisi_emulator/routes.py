@@ -33,6 +33,9 @@ ROUTES: tuple[Route[Call], ...] = (
     control("GET", "/organizations/{id}/access", control_api.access_by_email),
     control("GET", "/organizations/{id}/users/{user_id}/access", control_api.user_access),
     control("PATCH", "/organizations/{id}/locks/{lock_id}", control_api.change_lock),
+    control("POST", "/organizations/{id}/locks/{lock_id}/unlock-as", control_api.unlock_as),
+    control("POST", "/organizations/{id}/event-webhooks", control_api.add_event_webhook),
+    control("GET", "/organizations/{id}/event-deliveries", control_api.event_deliveries),
     control("DELETE", "/faults/{id}", control_api.clear_fault),
     control("PATCH", "/config", control_api.change_config),
 )

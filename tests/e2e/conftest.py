@@ -1,12 +1,18 @@
 """The local runtime (`make run`'s stack) in a subprocess, reached over real HTTP."""
 
+import json
 import subprocess
+import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from access_core.ingest.signature import signature_headers
+from local_runtime.demo_tenant import DEMO_TENANT_ID
 from tests.local_stack_process import running_local_stack
 
 
@@ -23,6 +29,19 @@ class LocalStackProcess:
             if line.strip().startswith(label):
                 return line.strip().removeprefix(label).strip()
         raise LookupError(f"{label!r} not in the cheat sheet")
+
+    def post_demo_events(self, events: list[dict[str, Any]]) -> None:
+        """Canonical events to the demo tenant, each with a new id, signed with its secret."""
+        secret = self.cheat_sheet_value("webhook signing secret")
+        for event in events:
+            body = json.dumps({**event, "id": uuid.uuid4().hex}).encode()
+            response = self.http.post(
+                f"/webhooks/canonical/{DEMO_TENANT_ID}",
+                content=body,
+                headers={"content-type": "application/json"}
+                | signature_headers(secret, int(time.time()), body),
+            )
+            assert response.status_code == 202, response.text
 
     def token(self, subject: str, tenant_id: str, roles: list[str]) -> str:
         response = self.http.post(

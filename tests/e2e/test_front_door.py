@@ -1,14 +1,10 @@
 """The front door serves template.yaml's routes with API Gateway's JWT rules, over real HTTP."""
 
-import json
 import time
 import uuid
 from typing import Any
 
 import httpx
-
-from access_core.ingest.signature import signature_headers
-from local_runtime.demo_tenant import DEMO_TENANT_ID
 
 from .conftest import LocalStackProcess
 
@@ -36,26 +32,20 @@ def test_a_signed_webhook_reaches_kisi_through_the_queue_and_the_worker(
     local_stack: LocalStackProcess,
 ) -> None:
     """The demo tenant (created by `make run`) is connected to the emulator's demo organisation."""
-    secret = local_stack.cheat_sheet_value("webhook signing secret")
     email = f"e2e-{uuid.uuid4().hex[:8]}@example.com"
+    updated_at = "2026-11-23T10:00:00Z"
     events: list[dict[str, Any]] = [
-        {"type": "plan.updated", "data": {"plan_id": "e2e-gold", "has_24h_access": True}},
+        {
+            "type": "plan.updated",
+            "data": {"plan_id": "e2e-gold", "has_24h_access": True, "updated_at": updated_at},
+        },
         {
             "type": "membership.upserted",
-            "data": {"member_id": email, "email": email, "plan_id": "e2e-gold", "status": "active"},
+            "data": {"member_id": email, "email": email, "plan_id": "e2e-gold", "status": "active"}
+            | {"updated_at": updated_at},
         },
     ]
-    for event in events:
-        event["id"] = uuid.uuid4().hex
-        event["data"]["updated_at"] = "2026-11-23T10:00:00Z"
-        body = json.dumps(event).encode()
-        response = local_stack.http.post(
-            f"/webhooks/canonical/{DEMO_TENANT_ID}",
-            content=body,
-            headers={"content-type": "application/json"}
-            | signature_headers(secret, int(time.time()), body),
-        )
-        assert response.status_code == 202, response.text
+    local_stack.post_demo_events(events)
     kisi = httpx.Client(base_url=local_stack.http.get("/_local/health").json()["kisi_base_url"])
     organization_id = kisi.get("/_emulator/organizations").json()[0]["id"]
     deadline = time.monotonic() + 30

@@ -71,6 +71,7 @@ CLOUDWATCH_RETENTION_DAYS = {
 }  # fmt: skip
 ROUTES = {
     ("POST", "/webhooks/{platform}/{tenant_id}"): "WebhookFunction",
+    ("POST", "/webhooks/kisi/{tenant_id}"): "WebhookFunction",
     ("GET", "/v1/reservations/{reservation_id}/doors"): "UnlockFunction",
     ("POST", "/v1/reservations/{reservation_id}/doors/{lock_id}/unlock"): "UnlockFunction",
     ("ANY", "/v1/admin/{proxy+}"): "AdminFunction",

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from mypy_boto3_ssm.client import SSMClient
 
     from access_core.admin.service import AdminDependencies
+    from access_core.domain.checkins import CheckinRecorders
     from access_core.domain.commands import WeeklySyncStep
     from access_core.domain.model import Tenant
     from access_core.domain.ports import PlatformDirectory
@@ -240,6 +241,14 @@ class Container:
             metrics=self.metrics(),
             clock=self.clock,
         )
+
+    @cached_property
+    def checkin_recorders(self) -> CheckinRecorders:
+        """Each tenant's platform check-in API for the check-in write-back: none today (a test
+        sets its own on the container)."""
+        from access_core.domain.checkins import no_checkin_api
+
+        return no_checkin_api
 
     @cached_property
     def worker(self) -> WorkerDependencies:

@@ -1,4 +1,4 @@
-"""The webhook service's verification step (ingest/service.py `_signed_by_tenant`) with fakes:
+"""The webhook service's verification step (ingest/service.py `authenticated_tenant`) with fakes:
 each platform is checked against its own secret set, cached then once fresh; an unknown tenant
 costs one secret read and nothing else; a refused request reads no tenant, writes nothing,
 sends nothing and logs no secret."""

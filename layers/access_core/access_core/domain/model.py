@@ -64,6 +64,9 @@ class Tenant(_Stored):
         default=None, description="PushPress company-id header, for multi-company keys"
     )
     platform_account_name: str | None = None
+    checkin_write_back: bool = Field(
+        default=False, description="Record Kisi's unlocks as check-ins on the platform"
+    )
 
     @property
     def kisi_connected(self) -> bool:

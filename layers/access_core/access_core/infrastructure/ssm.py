@@ -8,6 +8,7 @@ Parameter names, under `{prefix}/tenants/{tenant_id}/`:
 | `webhook-secret` | the bridge's own webhook signing secrets (the `canonical` set) |
 | `pushpress-webhook-secret` | the PushPress webhook `signingSecret`s the admin pasted |
 | `playbypoint-webhook-secret` | the Playbypoint webhook bearer tokens |
+| `kisi-webhook-secret` | the signature keys of Kisi's Event Webhook (the check-in write-back) |
 
 Every webhook secret name ends in `webhook-secret`, so an IAM policy can grant the webhook
 function exactly those (`.../tenants/*/*webhook-secret`) and not the Kisi keys. A webhook

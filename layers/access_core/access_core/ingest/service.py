@@ -22,6 +22,7 @@ from access_core.domain.errors import (
     TooLarge,
     Unauthenticated,
 )
+from access_core.domain.model import Tenant
 from access_core.domain.ports import Clock, CommandQueue, MetricsSink, SecretStore
 from access_core.domain.secrets import usable
 from access_core.domain.usage import WEBHOOKS_PER_TENANT, admit
@@ -88,21 +89,18 @@ class WebhookDependencies:
     clock: Clock
 
 
-def receive_webhook(request: WebhookRequest, deps: WebhookDependencies) -> WebhookReceipt:
-    """Raises a `DomainError` (nothing written) for an unknown platform, a body too large, a bad
-    signature or unknown tenant, a body that is not JSON, or a payload the platform's schema
-    refuses."""
-    adapter = get_adapter(request.platform)
-    if adapter is None:
-        raise UnknownPlatform(f"No webhook adapter for {request.platform!r}.")
+def authenticated_tenant(
+    request: WebhookRequest, verifier: WebhookVerifier, deps: WebhookDependencies, now: datetime
+) -> Tenant:
+    """The tenant the request is for, once its size, the tenant and the signature are checked and
+    it is counted against the club's usage limit; raises the refusal otherwise (nothing written)."""
     if len(request.body) > MAX_WEBHOOK_BODY_BYTES:
         raise TooLarge(f"Webhook bodies are limited to {MAX_WEBHOOK_BODY_BYTES} bytes.")
-    now = deps.clock()
     # The tenant first: an id that names no tenant costs one DynamoDB read and no SSM call, so
     # unsigned traffic cannot spend the account's SSM throughput that every tenant's secret reads
     # share. It is answered like a bad signature, so tenant ids cannot be probed.
     tenant = deps.stores.tenants.get(request.tenant_id)
-    if tenant is not None and not _signed_by_tenant(request, adapter.verifier, deps, now):
+    if tenant is not None and not _signed_by_tenant(request, verifier, deps, now):
         tenant = None
     if tenant is None:
         deps.metrics.count("WebhookUnauthorized")
@@ -116,6 +114,18 @@ def receive_webhook(request: WebhookRequest, deps: WebhookDependencies) -> Webho
         now,
         deps.metrics,
     )
+    return tenant
+
+
+def receive_webhook(request: WebhookRequest, deps: WebhookDependencies) -> WebhookReceipt:
+    """Raises a `DomainError` (nothing written) for an unknown platform, a body too large, a bad
+    signature or unknown tenant, a body that is not JSON, or a payload the platform's schema
+    refuses."""
+    adapter = get_adapter(request.platform)
+    if adapter is None:
+        raise UnknownPlatform(f"No webhook adapter for {request.platform!r}.")
+    now = deps.clock()
+    tenant = authenticated_tenant(request, adapter.verifier, deps, now)
     try:
         payload = json_text.loads(request.body)
     except json_text.NotJson as error:

@@ -819,3 +819,37 @@ def _weekly_end(
         },
     )
     return result
+
+
+# ---- the weekly listing on its own (the admin's migration report) -----------------------------
+
+
+@dataclass(frozen=True)
+class GroupListing:
+    """What the weekly sync's listing of the tenant's groups shows, read in one go."""
+
+    groups: list[int]
+    grants: list[ObservedGrant]
+    truncated_groups: list[int]
+    kisi_calls: int
+
+
+def list_tenant_groups(
+    deps: SyncDependencies, tenant: Tenant, plans: Iterable[Plan], api_key: str
+) -> GroupListing:
+    """Every assignment of the groups the tenant's access lives in (its default group and its
+    `plans`' groups), listed as the weekly sync lists them (250 a call); nothing is stored or
+    queued. Kisi's errors are raised."""
+    state = WeeklyState(
+        run_id="listing",
+        tenant_id=tenant.tenant_id,
+        dry_run=True,
+        started_at=deps.clock(),
+        groups=_groups_of(tenant, plans),
+    )
+    kisi = deps.kisi_for(tenant, api_key)
+    calls_before = kisi.total_requests
+    observations = _Observations(deps, state)
+    _list_pages(kisi, state, _UNBOUNDED_WEEKLY.pages, observations)
+    calls = kisi.total_requests - calls_before
+    return GroupListing(state.groups, observations.all(), state.truncated_groups, calls)

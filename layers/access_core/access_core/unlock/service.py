@@ -340,7 +340,7 @@ _KISI_REFUSED = frozenset(
 )
 
 
-def _kisi_failure(error: KisiError) -> DomainError:
+def kisi_failure(error: KisiError) -> DomainError:
     """Kisi's answer to the unlock, in terms the app can show. Never contains the key."""
     reason = error.unlock_failure_reason
     if reason is UnlockFailureReason.LOCKED_DOWN:
@@ -520,7 +520,7 @@ def _kisi_failed(
     base: dict[str, Any],
     deps: UnlockDependencies,
 ) -> UnlockResponse:
-    refused = _kisi_failure(error)
+    refused = kisi_failure(error)
     detail = {
         **base,
         "reason": error.unlock_failure_reason.value,
