@@ -10,10 +10,12 @@ only, and never returned or logged (the tenant records its last 4 characters).
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import re
 import secrets
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -23,11 +25,16 @@ from access_core.admin.models import (
     AuditPageResponse,
     ConnectionResponse,
     ConnectionStatus,
+    DeadLettersResponse,
     DeadLetterStatus,
+    DeadLetterView,
     DecisionView,
     EnabledLocksRequest,
     GrantView,
+    HealthResponse,
     KisiCredentialsRequest,
+    KisiGroupsResponse,
+    KisiGroupView,
     KisiRecord,
     LocksResponse,
     LockSyncResponse,
@@ -35,11 +42,19 @@ from access_core.admin.models import (
     MemberAccessResponse,
     MemberCounts,
     MemberFacts,
+    MemberSearchItem,
+    MembersPageResponse,
     PlanSetting,
     PlanView,
     PlatformConnectionResponse,
     PlatformCredentialsRequest,
     PlatformWebhookSecretRequest,
+    QueueDepth,
+    RecentError,
+    RedriveRequest,
+    RedriveResponse,
+    ReservationSearchItem,
+    ReservationsPageResponse,
     SecretStateView,
     SettingsRequest,
     SettingsResponse,
@@ -62,8 +77,15 @@ from access_core.domain.errors import (
     Unavailable,
     UpstreamFailed,
 )
-from access_core.domain.events import utc_iso
-from access_core.domain.model import ConnectionState, Lock, SyncState, Tenant
+from access_core.domain.events import MembershipStatus, utc_iso
+from access_core.domain.model import (
+    ConnectionState,
+    Lock,
+    Member,
+    Reservation,
+    SyncState,
+    Tenant,
+)
 from access_core.domain.ports import (
     Clock,
     CommandQueue,
@@ -82,6 +104,7 @@ from access_core.infrastructure.storage import (
     StoredPlan,
     Stores,
 )
+from access_core.infrastructure.storage.table import tenant_pk
 from access_core.membership.convergence import EnsureGrant, plan_convergence
 from access_core.membership.policy import decide_membership_access
 from access_core.membership.worker import family_decisions
@@ -96,6 +119,7 @@ from kisi_client import (
 from kisi_client import Lock as KisiLock
 
 if TYPE_CHECKING:
+    from access_core.infrastructure.dead_letters import DeadLetterScan, RedriveOutcome
     from access_core.sync.service import SyncDependencies
     from access_core.unlock.models import ReservationAccessResponse
 
@@ -115,6 +139,16 @@ class AdminKisi(Protocol):
     def get_group(self, group_id: int) -> Group: ...
 
     def iter_locks(self) -> Iterator[KisiLock]: ...
+
+    def iter_groups(self) -> Iterator[Group]: ...
+
+
+class DeadLetterQueue(Protocol):
+    """The command DLQ as one tenant sees it (`infrastructure/dead_letters.py`)."""
+
+    def scan(self, tenant_id: str) -> DeadLetterScan: ...
+
+    def redrive(self, tenant_id: str, message_ids: Collection[str] | None) -> RedriveOutcome: ...
 
 
 # (api key, pacer key or None) -> a Kisi client for that key
@@ -138,6 +172,9 @@ class AdminDependencies:
     new_secret: Callable[[], str] = field(default=lambda: secrets.token_urlsafe(32))
     # (API key, company id) -> the platform's API for that key, to check it before storing it
     platform_for_key: Callable[[str, str | None], PlatformDirectory] | None = None
+    dead_letters: DeadLetterQueue | None = None
+    # (visible, in flight) of the shared command queue; None when not configured
+    command_queue_depth: Callable[[], tuple[int, int] | None] = lambda: None
 
 
 # ---- who may call -----------------------------------------------------------------------------
@@ -721,23 +758,9 @@ def sync_locks(tenant_id: str, caller: Caller, deps: AdminDependencies) -> LockS
     lists as missing (never unlocked) instead of forgetting them and their flag."""
     stores = deps.stores
     tenant = _tenant(deps, tenant_id)
-    api_key = tenant_kisi_key(deps.secrets, tenant)
-    if api_key is None:
-        raise KisiNotConnected(
-            f"Kisi is {tenant.connection_state.value.replace('_', ' ')} for this tenant: "
-            "PUT /kisi-credentials first."
-        )
-    try:
-        listed = list(deps.kisi_for_key(api_key, tenant.kisi_identity).iter_locks())
-    except KisiInvalidCredentials:
-        stores.tenants.mark_kisi_credentials_invalid(tenant_id, deps.clock())
-        raise Conflict(
-            "Kisi refused the stored API key: the tenant is now marked invalid_credentials and "
-            "its locks were not changed. Connect a new key (PUT /kisi-credentials).",
-            code="kisi_credentials_invalid",
-        ) from None
-    except KisiError as error:
-        raise _kisi_unavailable(error) from None
+    listed = _with_stored_key(
+        deps, tenant, lambda kisi: list(kisi.iter_locks()), "its locks were not changed"
+    )
     now = deps.clock()
     stored = {lock.lock_id: lock for lock in stores.locks.all(tenant_id)}
     fresh = [
@@ -761,6 +784,54 @@ def sync_locks(tenant_id: str, caller: Caller, deps: AdminDependencies) -> LockS
     )
     _audit(deps.stores, caller, tenant_id, "admin.locks_synced", view.model_dump(mode="json"))
     return view
+
+
+def _with_stored_key[T](
+    deps: AdminDependencies, tenant: Tenant, call: Callable[[AdminKisi], T], unchanged: str
+) -> T:
+    """`call` with a Kisi client for the tenant's stored key. 409 kisi_not_connected without a
+    key; 409 kisi_credentials_invalid when Kisi refuses it (the tenant is then marked
+    invalid_credentials, as the worker would); 503 when Kisi cannot be reached."""
+    api_key = tenant_kisi_key(deps.secrets, tenant)
+    if api_key is None:
+        raise KisiNotConnected(
+            f"Kisi is {tenant.connection_state.value.replace('_', ' ')} for this tenant: "
+            "PUT /kisi-credentials first."
+        )
+    try:
+        return call(deps.kisi_for_key(api_key, tenant.kisi_identity))
+    except KisiInvalidCredentials:
+        deps.stores.tenants.mark_kisi_credentials_invalid(tenant.tenant_id, deps.clock())
+        raise Conflict(
+            "Kisi refused the stored API key: the tenant is now marked invalid_credentials and "
+            f"{unchanged}. Connect a new key (PUT /kisi-credentials).",
+            code="kisi_credentials_invalid",
+        ) from None
+    except KisiError as error:
+        raise _kisi_unavailable(error) from None
+
+
+def list_kisi_groups(tenant_id: str, deps: AdminDependencies) -> KisiGroupsResponse:
+    """The groups of the stored key's Kisi organisation, to pick a plan's or the default group
+    from (Kisi lists 250 a call); the place name comes from the imported locks' places."""
+    tenant = _tenant(deps, tenant_id)
+    groups = _with_stored_key(
+        deps, tenant, lambda kisi: list(kisi.iter_groups()), "nothing was changed"
+    )
+    places = {lock.place_id: lock.place_name for lock in deps.stores.locks.all(tenant_id)}
+    return KisiGroupsResponse(
+        tenant_id=tenant_id,
+        groups=[
+            KisiGroupView(
+                id=group.id,
+                name=group.name or f"Group {group.id}",
+                description=group.description or "",
+                place_id=group.place_id,
+                place_name=places.get(group.place_id) or None,
+            )
+            for group in sorted(groups, key=lambda g: ((g.name or "").lower(), g.id))
+        ],
+    )
 
 
 def _lock_from_kisi(tenant_id: str, kisi_lock: KisiLock, known: Lock | None, now: datetime) -> Lock:
@@ -848,6 +919,217 @@ def get_status(tenant_id: str, deps: AdminDependencies) -> StatusResponse:
         members=tally_members(stores.members.summaries(tenant_id)),
         dead_letter_queue=DeadLetterStatus(depth=depth) if depth is not None else None,
         platform_api=_platform_answer(tenant) if tenant.platform == "pushpress" else None,
+        checked_at=deps.clock(),
+    )
+
+
+# ---- search -----------------------------------------------------------------------------------
+
+
+def _encode_cursor(position: str | None) -> str | None:
+    """An opaque cursor for a storage page position (the JSON of DynamoDB's last key)."""
+    if position is None:
+        return None
+    return base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(tenant_id: str, cursor: str | None, sort_key_prefix: str) -> str | None:
+    """The storage position of a cursor this API answered for this tenant's list; 422 for any
+    other (a forged one could otherwise start a Query at another tenant's items)."""
+    if cursor is None:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        key = None
+    sort_key = key.get("SK") if isinstance(key, dict) else None
+    if not (
+        isinstance(key, dict)
+        and set(key) == {"PK", "SK"}
+        and key["PK"] == {"S": tenant_pk(tenant_id)}
+        and isinstance(sort_key, dict)
+        and set(sort_key) == {"S"}
+        and isinstance(sort_key["S"], str)
+        and sort_key["S"].startswith(sort_key_prefix)
+    ):
+        raise InvalidRequest(
+            "`cursor` is not a position this API answered (use the `next_cursor` of a page).",
+            fields=[FieldProblem(field="query.cursor", message="not a page position")],
+        )
+    return json.dumps(key)
+
+
+@dataclass(frozen=True)
+class MemberFilter:
+    name: str | None = None
+    status: MembershipStatus | None = None
+    sync_state: SyncState | None = None
+
+    def matches(self, member: Member) -> bool:
+        """Name: a case-insensitive part of it; status and sync state: equal."""
+        return (
+            (self.name is None or self.name.casefold() in member.name.casefold())
+            and (self.status is None or member.status is self.status)
+            and (self.sync_state is None or member.kisi.sync_state is self.sync_state)
+        )
+
+
+def search_members(
+    tenant_id: str,
+    deps: AdminDependencies,
+    *,
+    email: str | None,
+    member_filter: MemberFilter,
+    limit: int,
+    cursor: str | None,
+) -> MembersPageResponse:
+    """The tenant's members matching the filters, a page at a time. An email is looked up on
+    the ByEmail index (exact, case-insensitive; one answer, no next page); otherwise each page
+    reads `limit` members in id order and keeps the matches."""
+    _tenant(deps, tenant_id)
+    position = _decode_cursor(tenant_id, cursor, "MEMBER#")
+    if email is not None:
+        found, next_position = deps.stores.members.with_email(tenant_id, email.lower()), None
+    else:
+        found, next_position = deps.stores.members.page(tenant_id, position, limit)
+    return MembersPageResponse(
+        tenant_id=tenant_id,
+        members=[
+            MemberSearchItem(
+                member_id=member.member_id,
+                email=member.email,
+                name=member.name,
+                plan_id=member.plan_id,
+                status=member.status,
+                deleted=member.deleted,
+                sync_state=member.kisi.sync_state,
+                last_error=member.kisi.last_error,
+            )
+            for member in found
+            if member_filter.matches(member)
+        ],
+        next_cursor=_encode_cursor(next_position),
+    )
+
+
+def reservation_matches(
+    reservation: Reservation,
+    player_id: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> bool:
+    """The player is on it, and it overlaps [since, until] (either end open)."""
+    return (
+        (player_id is None or player_id in reservation.player_ids)
+        and (since is None or reservation.end >= since)
+        and (until is None or reservation.start <= until)
+    )
+
+
+def search_reservations(
+    tenant_id: str,
+    deps: AdminDependencies,
+    *,
+    player_id: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+    cursor: str | None,
+) -> ReservationsPageResponse:
+    """The tenant's reservations (kept 30 days past their end) with this player and overlapping
+    the time range, a page at a time: each page reads `limit` reservations in id order."""
+    _tenant(deps, tenant_id)
+    position = _decode_cursor(tenant_id, cursor, "RESERVATION#")
+    found, next_position = deps.stores.reservations.page(tenant_id, position, limit)
+    return ReservationsPageResponse(
+        tenant_id=tenant_id,
+        reservations=[
+            ReservationSearchItem(
+                **reservation.model_dump(include=set(ReservationSearchItem.model_fields))
+            )
+            for reservation in found
+            if reservation_matches(reservation, player_id, since, until)
+        ],
+        next_cursor=_encode_cursor(next_position),
+    )
+
+
+# ---- dead letters and health ------------------------------------------------------------------
+
+RECENT_ERRORS = 20
+# The Unsynced index also holds pending members: read this many to find RECENT_ERRORS failed ones.
+UNSYNCED_READ = 100
+
+
+def _dead_letter_queue(deps: AdminDependencies) -> DeadLetterQueue:
+    if deps.dead_letters is None:
+        raise Unavailable(
+            "No command dead-letter queue is configured for this function (COMMAND_DLQ_URL).",
+            code="dead_letters_unavailable",
+        )
+    return deps.dead_letters
+
+
+def _dead_letters_answer(tenant_id: str, scan: DeadLetterScan) -> DeadLettersResponse:
+    return DeadLettersResponse(
+        tenant_id=tenant_id,
+        depth=scan.depth,
+        messages=[DeadLetterView(**vars(message)) for message in scan.messages],
+        complete=scan.complete,
+    )
+
+
+def list_dead_letters(tenant_id: str, deps: AdminDependencies) -> DeadLettersResponse:
+    """This tenant's dead-lettered commands (the queue is shared; others' are never shown)."""
+    _tenant(deps, tenant_id)
+    return _dead_letters_answer(tenant_id, _dead_letter_queue(deps).scan(tenant_id))
+
+
+def redrive_dead_letters(
+    tenant_id: str, request: RedriveRequest, caller: Caller, deps: AdminDependencies
+) -> RedriveResponse:
+    """Move this tenant's dead-lettered commands (all, or those named) back to the command
+    queue, where the worker converges each from the current state. Another tenant's message is
+    never moved: an id that is not this tenant's is answered in `not_found`."""
+    _tenant(deps, tenant_id)
+    named = None if request.message_ids is None else set(request.message_ids)
+    outcome = _dead_letter_queue(deps).redrive(tenant_id, named)
+    answer = RedriveResponse(
+        tenant_id=tenant_id,
+        moved=outcome.moved,
+        not_found=sorted((named or set()) - set(outcome.moved) - set(outcome.failed)),
+        failed=outcome.failed,
+    )
+    _audit(
+        deps.stores,
+        caller,
+        tenant_id,
+        "admin.dead_letters_redriven",
+        {"moved": len(answer.moved), "failed": len(answer.failed), "chosen": named is not None},
+    )
+    return answer
+
+
+def get_health(tenant_id: str, deps: AdminDependencies) -> HealthResponse:
+    """The shared command queue's depth, this tenant's dead letters and the members whose last
+    Kisi write failed."""
+    _tenant(deps, tenant_id)
+    depth = deps.command_queue_depth()
+    failures = deps.stores.members.failures(tenant_id, UNSYNCED_READ)[:RECENT_ERRORS]
+    return HealthResponse(
+        tenant_id=tenant_id,
+        command_queue=QueueDepth(visible=depth[0], in_flight=depth[1]) if depth else None,
+        dead_letters=_dead_letters_answer(tenant_id, deps.dead_letters.scan(tenant_id))
+        if deps.dead_letters
+        else None,
+        recent_errors=[
+            RecentError(
+                member_id=member.member_id,
+                error=member.kisi.last_error,
+                last_synced_at=member.kisi.last_synced_at,
+            )
+            for member in failures
+        ],
         checked_at=deps.clock(),
     )
 
