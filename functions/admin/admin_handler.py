@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Depends, Response
+from aws_lambda_powertools.event_handler.content_types import APPLICATION_JSON
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -40,6 +41,7 @@ from access_core.admin.models import (
     StatusResponse,
     SyncRequest,
     SyncResultResponse,
+    SyncRunsPageResponse,
     WebhookSecretResponse,
     WebhookSecretsResponse,
 )
@@ -90,6 +92,12 @@ TenantId = Annotated[
         pattern=r"^[\w.:@-]+$",
     ),
 ]
+
+Cursor = Annotated[
+    str | None, Query(max_length=2000, description="`next_cursor` of the page before")
+]
+PageSize = Annotated[int, Query(ge=1, le=200, description="Items read a page")]
+
 
 documented = ResponseDocs(ApiError, ERROR_DESCRIPTIONS, frozenset({401, 403, 404, 422})).documented
 
@@ -409,13 +417,55 @@ def get_status(tenant_id: TenantId, deps: AdminDeps) -> Response[dict[str, Any]]
     "and those whose access ended, and re-checks the Kisi key (1 Kisi call). weekly: lists the "
     "club's Kisi groups (250 assignments a call), compares them with who should have access and "
     "queues only the difference. dry_run answers the drift report and changes nothing. A large "
-    "club's weekly run answers in_progress and finishes from the queue (see docs/sync.md).",
+    "club's weekly run answers in_progress and finishes from the queue (see docs/sync.md). A "
+    "weekly dry run is a job: 202 with its run_id and status queued; GET /sync-runs/{run_id} "
+    "answers its progress and, when done, the drift report.",
     responses=documented(SyncResultResponse, "The run's result", body=True),
 )
 def post_sync(
     tenant_id: TenantId, request: SyncRequest, admin: AdminCaller, sync: SyncDeps
 ) -> Response[dict[str, Any]]:
-    return ok(service.run_sync(tenant_id, request, admin, sync))
+    result = service.run_sync(tenant_id, request, admin, sync)
+    if result.get("status") == "queued":  # a job: GET /sync-runs/{run_id} follows it
+        return Response(status_code=202, content_type=APPLICATION_JSON, body=result)
+    return ok(result)
+
+
+@app.get(
+    f"{TENANT}/sync-runs",
+    tags=[TAG],
+    summary="The club's recorded sync runs, newest first (kept 90 days), paged",
+    description="Each daily and weekly run's record, as GET /status shows the last ones; "
+    "`kind` keeps one kind (a page can then hold fewer than `limit`: follow `next_cursor`). "
+    "Dry runs are not recorded here.",
+    responses=documented(SyncRunsPageResponse, "One page of runs"),
+)
+def get_sync_runs(
+    tenant_id: TenantId,
+    deps: AdminDeps,
+    kind: Annotated[Literal["daily", "weekly"] | None, Query()] = None,
+    limit: PageSize = 20,
+    cursor: Cursor = None,
+) -> Response[dict[str, Any]]:
+    return ok(service.list_sync_runs(tenant_id, deps, kind=kind, limit=limit, cursor=cursor))
+
+
+@app.get(
+    f"{TENANT}/sync-runs/<run_id>",
+    tags=[TAG],
+    summary="A current run: the latest daily or weekly run, a weekly run's progress, a dry run",
+    description="A weekly run under way answers its phase (pull, list, diff), step and counts so "
+    "far; a weekly dry run started with POST /sync answers queued, in_progress, then its result "
+    "with the drift report. 404 sync_run_not_found for a run that is no longer the latest of "
+    "its kind (see GET /sync-runs).",
+    responses=documented(SyncResultResponse, "The run"),
+)
+def get_sync_run(
+    tenant_id: TenantId,
+    run_id: Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[\w.:+-]+$")],
+    deps: AdminDeps,
+) -> Response[dict[str, Any]]:
+    return ok(service.get_sync_run(tenant_id, run_id, deps))
 
 
 @app.get(
@@ -466,11 +516,6 @@ def get_reservation_access(
 
 
 # ---- search, Kisi groups, dead letters, health (the console's lists) --------------------------
-
-Cursor = Annotated[
-    str | None, Query(max_length=2000, description="`next_cursor` of the page before")
-]
-PageSize = Annotated[int, Query(ge=1, le=200, description="Items read a page")]
 
 
 @app.get(

@@ -525,3 +525,14 @@ class HealthResponse(_Response):
         description="Members whose last Kisi write failed (at most 20)"
     )
     checked_at: AwareDatetime
+
+
+# ---- sync runs --------------------------------------------------------------------------------
+
+
+class SyncRunsPageResponse(_Response):
+    tenant_id: str
+    runs: list[dict[str, Any]] = Field(
+        description="Run records as GET /status shows them (docs/sync.md), newest first"
+    )
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null: last")

@@ -60,6 +60,7 @@ from access_core.admin.models import (
     SettingsResponse,
     StatusResponse,
     SyncRequest,
+    SyncRunsPageResponse,
     WebhookSecretResponse,
     WebhookSecretsResponse,
 )
@@ -104,6 +105,7 @@ from access_core.infrastructure.storage import (
     StoredPlan,
     Stores,
 )
+from access_core.infrastructure.storage.sync_runs import HISTORY_PREFIX
 from access_core.infrastructure.storage.table import tenant_pk
 from access_core.membership.convergence import EnsureGrant, plan_convergence
 from access_core.membership.policy import decide_membership_access
@@ -1140,13 +1142,17 @@ def get_health(tenant_id: str, deps: AdminDependencies) -> HealthResponse:
 def run_sync(
     tenant_id: str, request: SyncRequest, caller: Caller, sync: SyncDependencies
 ) -> dict[str, Any]:
-    """The daily or weekly sync of this tenant only, now; answers its result (a dry run: the
-    drift report, nothing changed). A large tenant's weekly run answers `in_progress` and goes
-    on from the queue; the status route shows its result when done."""
-    from access_core.sync.service import run_daily_sync, run_weekly_sync
+    """The daily or weekly sync of this tenant only, now; answers its result (a daily dry run:
+    the drift report, nothing changed). A large tenant's weekly run answers `in_progress` and
+    goes on from the queue; the status route shows its result when done. A weekly dry run is
+    always a job (`status: queued`; the caller answers 202): GET /sync-runs/{run_id} follows it
+    and, when done, holds its drift report."""
+    from access_core.sync.service import run_daily_sync, run_weekly_sync, start_weekly_dry_run
 
     if sync.stores.tenants.get(tenant_id) is None:
         raise _unconfigured(tenant_id)
+    if request.kind == "weekly" and request.dry_run:
+        return start_weekly_dry_run(sync, tenant_id)
     if request.kind == "daily":
         result: dict[str, Any] = run_daily_sync(sync, [tenant_id], dry_run=request.dry_run)[
             "results"
@@ -1157,6 +1163,85 @@ def run_sync(
         detail = {"status": result.get("status"), "run_id": result.get("run_id")}
         _audit(sync.stores, caller, tenant_id, f"admin.sync_{request.kind}", detail)
     return result
+
+
+# ---- sync runs --------------------------------------------------------------------------------
+
+
+def list_sync_runs(
+    tenant_id: str, deps: AdminDependencies, *, kind: str | None, limit: int, cursor: str | None
+) -> SyncRunsPageResponse:
+    """The tenant's recorded daily and weekly runs, newest first (kept 90 days). Dry runs are
+    not recorded here: the latest is at GET /sync-runs/{run_id}."""
+    _tenant(deps, tenant_id)
+    position = _decode_cursor(tenant_id, cursor, HISTORY_PREFIX)
+    runs, next_position = deps.stores.sync_runs.history_page(
+        tenant_id, kind=kind, limit=limit, cursor=position
+    )
+    return SyncRunsPageResponse(
+        tenant_id=tenant_id,
+        runs=[{k: v for k, v in run.items() if k != "expires_at"} for run in runs],
+        next_cursor=_encode_cursor(next_position),
+    )
+
+
+class SyncRunNotFound(NotFound):
+    code = "sync_run_not_found"
+
+
+def get_sync_run(tenant_id: str, run_id: str, deps: AdminDependencies) -> dict[str, Any]:
+    """A run's state: the latest daily or weekly run, the weekly run under way (its phase, step
+    and counts so far, from its cursor), or the latest weekly dry run (queued, in_progress, then
+    its drift report). Older runs are in the history (GET /sync-runs) and 404 here."""
+    from access_core.sync.service import (
+        DAILY,
+        DRY_RUN_ID_PREFIX,
+        WEEKLY,
+        WEEKLY_CURSOR,
+        WEEKLY_DRY_RUN,
+    )
+
+    _tenant(deps, tenant_id)
+    if run_id.startswith(DRY_RUN_ID_PREFIX):
+        names = [WEEKLY_DRY_RUN]
+    elif run_id.startswith(f"{WEEKLY}-"):
+        names = [WEEKLY, WEEKLY_CURSOR]
+    else:
+        names = [DAILY]
+    for name, item in deps.stores.sync_runs.latest(tenant_id, names).items():
+        if item is None or item.get("run_id") != run_id:
+            continue
+        if name == WEEKLY_CURSOR:
+            return weekly_progress(item)
+        return item
+    raise SyncRunNotFound(
+        f"No current sync run {run_id!r}: GET /sync-runs lists the recorded ones."
+    )
+
+
+def weekly_progress(cursor: Mapping[str, Any]) -> dict[str, Any]:
+    """A running weekly run's progress from its cursor item: where it is and its counts."""
+    progress = {
+        key: cursor.get(key)
+        for key in (
+            "run_id",
+            "tenant_id",
+            "dry_run",
+            "status",
+            "started_at",
+            "phase",
+            "step",
+            "groups",
+            "group_index",
+            "assignments_listed",
+            "members_checked",
+            "drift",
+            "commands_enqueued",
+            "kisi_calls",
+            "error",
+        )
+    }
+    return {"kind": "weekly", **progress}
 
 
 # ---- troubleshooting --------------------------------------------------------------------------
