@@ -293,10 +293,13 @@ def test_a_club_admin_sets_up_the_club_in_the_console(
     page.get_by_role("link", name="Audit log").click()
     entries = page.locator("[data-test=audit-entries] tbody tr")
     expect(entries.first).to_be_visible()
+    page.get_by_label("Action").select_option("unlock.")
+    page.get_by_role("button", name="Show entries").click()
+    expect(page.get_by_text("No entries on this page")).to_be_visible()  # nobody unlocked
     page.get_by_label("Action").select_option("admin.")
     page.get_by_role("button", name="Show entries").click()
     expect(entries.filter(has_text="admin.locks_enabled")).to_have_count(1)
-    expect(entries.locator("code").filter(has_text=re.compile(r"^kisi\."))).to_have_count(0)
+    expect(page.get_by_text("Page 1 · ")).to_contain_text("the last page")
     screenshots.take(page, "audit-log")
 
     assert problems == [], problems

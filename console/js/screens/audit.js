@@ -34,6 +34,7 @@ export async function render(root, ctx) {
       if (from) query.set("since", from);
       if (to) query.set("until", to);
       if (action.value) query.set("action", action.value);
+      replace(list);
       const answer = await withProgress(slot, apply, "Reading the audit trail…", () => ctx.api.get(`/audit?${query}`));
       if (!answer) return null;
       replace(slot);
@@ -53,7 +54,7 @@ export async function render(root, ctx) {
                   h("td", {}, h("code", { text: entry.action })),
                   h("td", { text: entry.subject || "—" }),
                   h("td", { text: entry.actor }),
-                  h("td", { class: "mono small", text: Object.keys(entry.detail || {}).length ? JSON.stringify(entry.detail) : "—" }),
+                  h("td", { class: "mono small detail", text: Object.keys(entry.detail || {}).length ? JSON.stringify(entry.detail) : "—" }),
                 ),
               ),
             )

@@ -44,6 +44,7 @@ function memberSearchCard(ctx, lookUp) {
       if (name.value.trim()) query.set("name", name.value.trim());
       if (status.value) query.set("status", status.value);
       if (syncState.value) query.set("sync_state", syncState.value);
+      replace(list);
       const answer = await withProgress(slot, submit, "Searching the members…", () => ctx.api.get(`/members?${query}`));
       if (!answer) return null;
       replace(slot);
@@ -104,6 +105,7 @@ function reservationSearchCard(ctx, lookUp) {
       const until = isoFromLocal(to);
       if (since) query.set("from", since);
       if (until) query.set("to", until);
+      replace(list);
       const answer = await withProgress(slot, submit, "Searching the reservations…", () => ctx.api.get(`/reservations?${query}`));
       if (!answer) return null;
       replace(slot);

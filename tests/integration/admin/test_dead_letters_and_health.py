@@ -112,3 +112,16 @@ def test_kisi_groups_with_a_refused_key_is_the_lock_syncs_409(club: Club, admin:
 
     admin("DELETE", "/kisi-credentials")
     assert admin("GET", "/kisi-groups").body["error"] == "kisi_not_connected"
+
+
+def test_a_redrive_without_an_explicit_choice_is_a_422_and_moves_nothing(
+    club: Club, admin: AdminApi
+) -> None:
+    club.membership("m1", ADA, "active", T0)
+    dead_letter_what_is_queued(club)
+
+    refused = admin("POST", "/dead-letters/redrive", {})
+
+    assert refused.status == 422
+    assert refused.body["fields"][0]["field"] == "body.message_ids"
+    assert club.stack.queue_depth(DLQ) == 1

@@ -490,8 +490,8 @@ class DeadLettersResponse(_Response):
 
 
 class RedriveRequest(_Request):
+    # Required: moving everything takes an explicit null, never an empty body.
     message_ids: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
-        default=None,
         max_length=100,
         description="The messages to move (from GET /dead-letters); null: all of this tenant's",
     )

@@ -928,14 +928,14 @@ def get_status(tenant_id: str, deps: AdminDependencies) -> StatusResponse:
 # ---- search -----------------------------------------------------------------------------------
 
 
-def _encode_cursor(position: str | None) -> str | None:
+def encode_cursor(position: str | None) -> str | None:
     """An opaque cursor for a storage page position (the JSON of DynamoDB's last key)."""
     if position is None:
         return None
     return base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
 
 
-def _decode_cursor(tenant_id: str, cursor: str | None, sort_key_prefix: str) -> str | None:
+def decode_cursor(tenant_id: str, cursor: str | None, sort_key_prefix: str) -> str | None:
     """The storage position of a cursor this API answered for this tenant's list; 422 for any
     other (a forged one could otherwise start a Query at another tenant's items)."""
     if cursor is None:
@@ -989,7 +989,7 @@ def search_members(
     the ByEmail index (exact, case-insensitive; one answer, no next page); otherwise each page
     reads `limit` members in id order and keeps the matches."""
     _tenant(deps, tenant_id)
-    position = _decode_cursor(tenant_id, cursor, "MEMBER#")
+    position = decode_cursor(tenant_id, cursor, "MEMBER#")
     if email is not None:
         found, next_position = deps.stores.members.with_email(tenant_id, email.lower()), None
     else:
@@ -1010,7 +1010,7 @@ def search_members(
             for member in found
             if member_filter.matches(member)
         ],
-        next_cursor=_encode_cursor(next_position),
+        next_cursor=encode_cursor(next_position),
     )
 
 
@@ -1041,7 +1041,7 @@ def search_reservations(
     """The tenant's reservations (kept 30 days past their end) with this player and overlapping
     the time range, a page at a time: each page reads `limit` reservations in id order."""
     _tenant(deps, tenant_id)
-    position = _decode_cursor(tenant_id, cursor, "RESERVATION#")
+    position = decode_cursor(tenant_id, cursor, "RESERVATION#")
     found, next_position = deps.stores.reservations.page(tenant_id, position, limit)
     return ReservationsPageResponse(
         tenant_id=tenant_id,
@@ -1052,7 +1052,7 @@ def search_reservations(
             for reservation in found
             if reservation_matches(reservation, player_id, since, until)
         ],
-        next_cursor=_encode_cursor(next_position),
+        next_cursor=encode_cursor(next_position),
     )
 
 
@@ -1174,14 +1174,14 @@ def list_sync_runs(
     """The tenant's recorded daily and weekly runs, newest first (kept 90 days). Dry runs are
     not recorded here: the latest is at GET /sync-runs/{run_id}."""
     _tenant(deps, tenant_id)
-    position = _decode_cursor(tenant_id, cursor, HISTORY_PREFIX)
+    position = decode_cursor(tenant_id, cursor, HISTORY_PREFIX)
     runs, next_position = deps.stores.sync_runs.history_page(
         tenant_id, kind=kind, limit=limit, cursor=position
     )
     return SyncRunsPageResponse(
         tenant_id=tenant_id,
         runs=[{k: v for k, v in run.items() if k != "expires_at"} for run in runs],
-        next_cursor=_encode_cursor(next_position),
+        next_cursor=encode_cursor(next_position),
     )
 
 
