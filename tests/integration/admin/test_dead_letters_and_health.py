@@ -47,8 +47,13 @@ def test_only_this_tenants_dead_letters_are_listed_and_redriven_and_they_converg
     another_tenants_dead_letter(club)
     assert club.stack.queue_depth(DLQ) == 2
 
+    dead_letters = bootstrap.container().dead_letters
+    assert dead_letters is not None
+    before = dead_letters.round_trips
     listed = admin("GET", "/dead-letters")
     assert listed.status == 200, listed.body
+    # The depth, one receive (both messages), one release of both.
+    assert dead_letters.round_trips - before == 3
     assert listed.body["depth"] == 2
     assert [(m["kind"], m["member_id"]) for m in listed.body["messages"]] == [
         ("converge_member", "m1")

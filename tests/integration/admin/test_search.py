@@ -7,6 +7,7 @@ import base64
 import json
 from datetime import timedelta
 
+from access_core import bootstrap
 from tests.integration.harness import T0, AdminApi, Club
 
 
@@ -31,6 +32,11 @@ def test_members_are_found_by_email_name_status_and_sync_state(club: Club, admin
     assert by_email.status == 200, by_email.body
     assert [m["member_id"] for m in by_email.body["members"]] == ["m3"]
     assert by_email.body["next_cursor"] is None
+
+    stores = bootstrap.container().admin.stores
+    before = stores.round_trips
+    assert admin("GET", "/members", query={"limit": "2"}).status == 200
+    assert stores.round_trips - before == 2  # the tenant, one Query page
 
     paused = all_pages(admin, "/members", {"status": "paused", "limit": "2"}, "members")
     assert sorted(m["member_id"] for m in paused) == ["m0", "m2", "m4"]

@@ -61,3 +61,19 @@ def test_a_weekly_run_from_the_queue_shows_its_progress(club: Club, admin: Admin
     done = admin("GET", f"/sync-runs/{started.body['run_id']}")
     assert done.body["status"] == "succeeded"
     assert done.body["members_checked"] == 3
+
+
+def test_a_newer_dry_run_replaces_a_queued_one_whose_step_then_does_nothing(
+    club: Club, admin: AdminApi
+) -> None:
+    first = admin("POST", "/sync", {"kind": "weekly", "dry_run": True})
+    second = admin("POST", "/sync", {"kind": "weekly", "dry_run": True})
+    assert first.status == second.status == 202
+    assert first.body["run_id"] != second.body["run_id"]
+
+    club.converge()  # both steps are delivered; only the second's runs
+
+    assert admin("GET", f"/sync-runs/{first.body['run_id']}").status == 404
+    done = admin("GET", f"/sync-runs/{second.body['run_id']}")
+    assert done.body["status"] == "succeeded"
+    assert admin("GET", "/sync-runs").body["runs"] == []  # dry runs are not in the history
