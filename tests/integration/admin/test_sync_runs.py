@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from access_core import bootstrap
-from access_core.sync.service import WeeklyBudget
-from tests.integration.harness import T0, AdminApi, Club
+from access_core.sync.service import WEEKLY_DRY_RUN, WeeklyBudget
+from tests.integration.harness import T0, TENANT_ID, AdminApi, Club
 
 
 def test_the_history_lists_every_recorded_run_newest_first_by_kind(
@@ -77,3 +79,24 @@ def test_a_newer_dry_run_replaces_a_queued_one_whose_step_then_does_nothing(
     done = admin("GET", f"/sync-runs/{second.body['run_id']}")
     assert done.body["status"] == "succeeded"
     assert admin("GET", "/sync-runs").body["runs"] == []  # dry runs are not in the history
+
+
+@pytest.mark.parametrize(("attempts", "outcome"), [(1, "succeeded"), (2, "failed")])
+def test_a_dry_run_whose_worker_stopped_is_run_again_once_then_recorded_failed(
+    club: Club, admin: AdminApi, attempts: int, outcome: str
+) -> None:
+    started = admin("POST", "/sync", {"kind": "weekly", "dry_run": True})
+    stores = bootstrap.container().stores
+    record = stores.sync_runs.get(TENANT_ID, WEEKLY_DRY_RUN)
+    assert record is not None
+    # As an invocation that timed out leaves it: in progress, no result.
+    stores.sync_runs.put(
+        TENANT_ID, WEEKLY_DRY_RUN, {**record, "status": "in_progress", "attempts": attempts}
+    )
+
+    club.converge()
+
+    run = admin("GET", f"/sync-runs/{started.body['run_id']}").body
+    assert run["status"] == outcome
+    if outcome == "failed":
+        assert run["error"] == "dry_run_did_not_finish"

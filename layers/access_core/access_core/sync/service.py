@@ -84,6 +84,10 @@ WEEKLY_CURSOR = "weekly#cursor"
 # An admin's weekly dry run, run as a job from the queue: its state and, when done, its report.
 WEEKLY_DRY_RUN = "weekly#dry"
 DRY_RUN_ID_PREFIX = "weekly-dry-"
+DRY_RUN_UNFINISHED = ("queued", "in_progress")
+# A dry run that stopped this often without a result (too large for one worker invocation) is
+# recorded as failed instead of being tried again.
+DRY_RUN_ATTEMPTS = 2
 DAILY_OVERLAP = timedelta(hours=2)
 FIRST_DAILY_WINDOW = timedelta(days=1)
 MEMBER_PAGE_SIZE = 500
@@ -858,18 +862,30 @@ def run_queued_dry_run(deps: SyncDependencies, command: WeeklySyncStep) -> dict[
     (a duplicate delivery)."""
     stores = deps.stores
     stored = stores.sync_runs.get(command.tenant_id, WEEKLY_DRY_RUN)
-    if stored is None or stored.get("run_id") != command.run_id or stored["status"] != "queued":
+    if (
+        stored is None
+        or stored.get("run_id") != command.run_id
+        or stored["status"] not in DRY_RUN_UNFINISHED
+    ):
         logger.info(
             "dry run step skipped (replaced or already run)",
             extra={"tenant_id": command.tenant_id, "run_id": command.run_id},
         )
         return None
-    stores.sync_runs.put(command.tenant_id, WEEKLY_DRY_RUN, {**stored, "status": "in_progress"})
+    # `in_progress` here: an earlier delivery stopped (the worker timed out) before recording a
+    # result; SQS hands a FIFO group's message out again only once that invocation is over.
+    attempts = int(stored.get("attempts", 0)) + 1
+    if attempts > DRY_RUN_ATTEMPTS:
+        ended = {**stored, "status": "failed", "error": "dry_run_did_not_finish"}
+        stores.sync_runs.put(command.tenant_id, WEEKLY_DRY_RUN, ended)
+        return ended
+    running = {**stored, "status": "in_progress", "attempts": attempts}
+    stores.sync_runs.put(command.tenant_id, WEEKLY_DRY_RUN, running)
     try:
         result = run_weekly_sync(deps, command.tenant_id, dry_run=True)
     except Exception as error:  # recorded for the admin who waits for it; nothing to retry
         logger.exception("dry run failed", extra={"tenant_id": command.tenant_id})
-        result = {**stored, "status": "failed", "error": f"{type(error).__name__}: {error}"}
+        result = {**running, "status": "failed", "error": f"{type(error).__name__}: {error}"}
     # The job keeps the id and start the admin was answered.
     finished = {**result, "run_id": command.run_id, "started_at": stored["started_at"]}
     stores.sync_runs.put(command.tenant_id, WEEKLY_DRY_RUN, finished)
