@@ -1,5 +1,7 @@
 """The club Admin API: settings, the Kisi key (write-only), the webhook signing secret, locks,
-status, troubleshooting and on-demand syncs, for one tenant's admins.
+status, troubleshooting, search (members, reservations, paged with opaque cursors), the Kisi
+groups, this tenant's dead letters and their redrive, health, on-demand syncs and their history,
+for one tenant's admins.
 
 Every operation takes the tenant id (already matched against the caller's token by `authorize`),
 the request model and injected dependencies, and returns its result model; a refusal is raised as
