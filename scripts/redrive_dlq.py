@@ -20,13 +20,15 @@ FIFO dead-letter queues into FIFO queues); moto does not implement it, so the lo
 tests exercise. Redriving is always safe: commands name which member or plan to converge, never
 what to write, and the worker decides from the current state when it runs them.
 
+The message copy (body, group, attributes, deduplication id) is built by
+`access_core.infrastructure.dead_letters`, which the Admin API's per-tenant redrive uses too.
+
 Uses boto3's usual configuration: AWS_PROFILE / AWS_REGION, and AWS_ENDPOINT_URL for a moto server.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from collections import Counter
@@ -36,9 +38,14 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
+from access_core.infrastructure.dead_letters import (
+    redrive_deduplication_id as redrive_deduplication_id,  # re-exported for callers
+)
+from access_core.infrastructure.dead_letters import redrive_entry
+
 if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient
-    from mypy_boto3_sqs.type_defs import MessageTypeDef, SendMessageBatchRequestEntryTypeDef
+    from mypy_boto3_sqs.type_defs import MessageTypeDef
 
 SQS_BATCH_LIMIT = 10
 # Long enough to send and delete one batch; a message not deleted in time is simply received again.
@@ -70,11 +77,6 @@ class RedriveReport:
         return lines
 
 
-def redrive_deduplication_id(message: MessageTypeDef) -> str:
-    """Fresh for the command queue, and the same if this DLQ message is sent again."""
-    return hashlib.sha256(f"redrive:{message['MessageId']}".encode()).hexdigest()
-
-
 def _command_kind(body: str) -> str:
     # The command's kind only, for the report: bodies hold no secrets, but stay out of the output.
     try:
@@ -101,20 +103,6 @@ def _receive(
     return list(response.get("Messages", []))
 
 
-def _entry(index: int, message: MessageTypeDef) -> SendMessageBatchRequestEntryTypeDef:
-    entry: SendMessageBatchRequestEntryTypeDef = {
-        "Id": str(index),
-        "MessageBody": message["Body"],
-    }
-    group = message.get("Attributes", {}).get("MessageGroupId")
-    if group:
-        entry["MessageGroupId"] = group
-        entry["MessageDeduplicationId"] = redrive_deduplication_id(message)
-    if message.get("MessageAttributes"):
-        entry["MessageAttributes"] = message["MessageAttributes"]
-    return entry
-
-
 def redrive(
     sqs: SQSClient,
     dlq_url: str,
@@ -136,7 +124,7 @@ def redrive(
         if not messages:
             break
         response = sqs.send_message_batch(
-            QueueUrl=queue_url, Entries=[_entry(i, m) for i, m in enumerate(messages)]
+            QueueUrl=queue_url, Entries=[redrive_entry(i, m) for i, m in enumerate(messages)]
         )
         sent = {int(ok["Id"]) for ok in response.get("Successful", [])}
         for failure in response.get("Failed", []):

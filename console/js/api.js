@@ -23,6 +23,13 @@ const HEADLINES = {
   kisi_unavailable: "Kisi could not be reached",
   internal_error: "The bridge failed to answer (a bug)",
   network_error: "The bridge API could not be reached",
+  sync_run_not_found: "This sync run is no longer the latest of its kind",
+  dead_letters_unavailable: "No dead-letter queue is configured",
+  platform_mismatch: "The settings name another platform",
+  platform_key_invalid: "The platform refused this API key",
+  platform_unavailable: "The platform could not be reached",
+  platform_error: "The platform answered in an unexpected way",
+  webhook_secret_invalid: "This cannot be a webhook secret",
   not_json: "The API answered something that is not JSON",
 };
 
@@ -40,6 +47,16 @@ const FIELD_NAMES = {
   "path.reservation_id": "Reservation id",
   "query.player_id": "Player id",
   "query.lock_id": "Lock id",
+  "query.cursor": "Page position",
+  "query.after": "Page position",
+  "query.since": "From",
+  "query.until": "Until",
+  "query.from": "From",
+  "query.to": "To",
+  "query.email": "Email",
+  "body.message_ids": "Commands to redrive",
+  "body.secret": "Webhook secret",
+  "body.overlap_hours": "Overlap (hours)",
 };
 
 export class ApiError extends Error {

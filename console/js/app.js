@@ -10,8 +10,9 @@ import * as rules from "./screens/rules.js";
 import * as lookup from "./screens/lookup.js";
 import * as syncs from "./screens/syncs.js";
 import * as health from "./screens/health.js";
+import * as audit from "./screens/audit.js";
 
-const SCREENS = { connection, locks, rules, lookup, syncs, health };
+const SCREENS = { connection, locks, rules, lookup, syncs, health, audit };
 const DEFAULT_SCREEN = "connection";
 
 const main = document.getElementById("main");

@@ -233,3 +233,53 @@ export function table(headers, rows, { caption } = {}) {
     h("tbody", {}, rows),
   );
 }
+
+// Server-side pagination of a list the API pages with a cursor (`next_cursor` / `next`):
+// `fetchPage(cursor)` answers {items, next}; Previous goes back through the cursors seen.
+export class CursorPager {
+  constructor({ label = "items", fetchPage, onPage }) {
+    this.label = label;
+    this.fetchPage = fetchPage;
+    this.onPage = onPage;
+    this.cursors = [null];
+    this.next = null;
+    this.status = h("span", { class: "pager-status", "aria-live": "polite" });
+    this.previousButton = h("button", { type: "button", class: "secondary", text: "Previous page", onclick: () => this.go(this.cursors.length - 2) });
+    this.nextButton = h("button", { type: "button", class: "secondary", text: "Next page", onclick: () => this.go(this.cursors.length, this.next) });
+    // Hidden until a page was read.
+    this.node = h("nav", { class: "pager", "aria-label": `Pages of ${label}`, hidden: true }, this.previousButton, this.status, this.nextButton);
+  }
+
+  // The first page again (after a filter changed).
+  async reset() {
+    this.cursors = [null];
+    return this.load(null);
+  }
+
+  async go(index, cursor) {
+    if (index < 0) return;
+    if (cursor !== undefined) this.cursors.push(cursor);
+    else this.cursors = this.cursors.slice(0, index + 1);
+    return this.load(this.cursors[this.cursors.length - 1]);
+  }
+
+  async load(cursor) {
+    this.previousButton.disabled = true;
+    this.nextButton.disabled = true;
+    const page = await this.fetchPage(cursor);
+    if (!page) return;
+    this.next = page.next || null;
+    this.status.textContent = `Page ${this.cursors.length} · ${page.items.length} ${this.label} on this page${this.next ? "" : " · the last page"}`;
+    this.previousButton.disabled = this.cursors.length <= 1;
+    this.nextButton.disabled = !this.next;
+    this.node.hidden = false;
+    this.onPage(page.items);
+  }
+}
+
+// An ISO 8601 instant with its offset from a datetime-local input (empty: null).
+export function isoFromLocal(input) {
+  if (!input.value) return null;
+  const date = new Date(input.value);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}

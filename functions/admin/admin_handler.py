@@ -11,35 +11,57 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Depends, Response
+from aws_lambda_powertools.event_handler.content_types import APPLICATION_JSON
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from access_core import bootstrap
-from access_core.admin import service
+from access_core.admin import service, tools
 from access_core.admin.models import (
     ApiError,
     AuditPageResponse,
     ConnectionResponse,
+    DeadLettersResponse,
     EnabledLocksRequest,
+    HealthResponse,
     KisiCredentialsRequest,
+    KisiGroupsResponse,
     LocksResponse,
     LockSyncResponse,
     MemberAccessResponse,
+    MembersPageResponse,
     PlatformConnectionResponse,
     PlatformCredentialsRequest,
     PlatformWebhookSecretRequest,
+    RedriveRequest,
+    RedriveResponse,
+    ReservationsPageResponse,
     SettingsRequest,
     SettingsResponse,
     StatusResponse,
     SyncRequest,
     SyncResultResponse,
+    SyncRunsPageResponse,
     WebhookSecretResponse,
     WebhookSecretsResponse,
 )
 from access_core.admin.service import AdminDependencies
+from access_core.admin.tools_models import (
+    AdminUnlockRequest,
+    AdminUnlockResponse,
+    CheckinWriteBackRequest,
+    CheckinWriteBackResponse,
+    MemberDryRunRequest,
+    MemberDryRunResponse,
+    MigrationReportResponse,
+    ReservationDryRunRequest,
+    ReservationDryRunResponse,
+)
 from access_core.domain.caller import Caller
+from access_core.domain.checkins import CheckinRecorders
 from access_core.domain.errors import FieldProblem, InvalidRequest
-from access_core.domain.events import MAX_ID_LENGTH
+from access_core.domain.events import MAX_ID_LENGTH, MembershipStatus
+from access_core.domain.model import SyncState
 from access_core.domain.usage import ADMIN_PER_CALLER
 from access_core.http.api import (
     BODY_ERROR_DESCRIPTIONS,
@@ -55,6 +77,7 @@ from access_core.http.errors import status_of
 from access_core.http.events import ok, refuse_oversized_body
 from access_core.sync.service import SyncDependencies
 from access_core.unlock.models import ReservationAccessResponse
+from access_core.unlock.service import UnlockDependencies
 
 powertools = bootstrap.observability()
 
@@ -86,6 +109,12 @@ TenantId = Annotated[
         pattern=r"^[\w.:@-]+$",
     ),
 ]
+
+Cursor = Annotated[
+    str | None, Query(max_length=2000, description="`next_cursor` of the page before")
+]
+PageSize = Annotated[int, Query(ge=1, le=200, description="Items read a page")]
+
 
 documented = ResponseDocs(
     ApiError, ERROR_DESCRIPTIONS, frozenset({401, 403, 404, 422, 429})
@@ -206,6 +235,16 @@ def post_webhook_secret(
     return ok(rotated, headers={"Cache-Control": "no-store"})
 
 
+def _aware(**moments: datetime | None) -> None:
+    """422 for a time without a zone offset (which instant it names is unknown)."""
+    for name, moment in moments.items():
+        if moment is not None and moment.tzinfo is None:
+            raise InvalidRequest(
+                f"`{name}` needs a time zone offset (e.g. Z).",
+                fields=[FieldProblem(field=f"query.{name}", message="no time zone offset")],
+            )
+
+
 # ---- audit ------------------------------------------------------------------------------------
 
 
@@ -231,12 +270,7 @@ def get_audit(
         str | None, Query(max_length=60, pattern=r"^[a-z_.]+$", description="Action prefix")
     ] = None,
 ) -> Response[dict[str, Any]]:
-    for name, moment in (("since", since), ("until", until)):
-        if moment is not None and moment.tzinfo is None:
-            raise InvalidRequest(
-                f"`{name}` needs a time zone offset (e.g. Z).",
-                fields=[FieldProblem(field=f"query.{name}", message="no time zone offset")],
-            )
+    _aware(since=since, until=until)
     return ok(
         service.list_audit(
             tenant_id, deps, limit=limit, after=after, since=since, until=until, action=action
@@ -404,13 +438,55 @@ def get_status(tenant_id: TenantId, deps: AdminDeps) -> Response[dict[str, Any]]
     "and those whose access ended, and re-checks the Kisi key (1 Kisi call). weekly: lists the "
     "club's Kisi groups (250 assignments a call), compares them with who should have access and "
     "queues only the difference. dry_run answers the drift report and changes nothing. A large "
-    "club's weekly run answers in_progress and finishes from the queue (see docs/sync.md).",
+    "club's weekly run answers in_progress and finishes from the queue (see docs/sync.md). A "
+    "weekly dry run is a job: 202 with its run_id and status queued; GET /sync-runs/{run_id} "
+    "answers its progress and, when done, the drift report.",
     responses=documented(SyncResultResponse, "The run's result", body=True),
 )
 def post_sync(
     tenant_id: TenantId, request: SyncRequest, admin: AdminCaller, sync: SyncDeps
 ) -> Response[dict[str, Any]]:
-    return ok(service.run_sync(tenant_id, request, admin, sync))
+    result = service.run_sync(tenant_id, request, admin, sync)
+    if result.get("status") == "queued":  # a job: GET /sync-runs/{run_id} follows it
+        return Response(status_code=202, content_type=APPLICATION_JSON, body=result)
+    return ok(result)
+
+
+@app.get(
+    f"{TENANT}/sync-runs",
+    tags=[TAG],
+    summary="The club's recorded sync runs, newest first (kept 90 days), paged",
+    description="Each daily and weekly run's record, as GET /status shows the last ones; "
+    "`kind` keeps one kind (a page can then hold fewer than `limit`: follow `next_cursor`). "
+    "Dry runs are not recorded here.",
+    responses=documented(SyncRunsPageResponse, "One page of runs"),
+)
+def get_sync_runs(
+    tenant_id: TenantId,
+    deps: AdminDeps,
+    kind: Annotated[Literal["daily", "weekly"] | None, Query()] = None,
+    limit: PageSize = 20,
+    cursor: Cursor = None,
+) -> Response[dict[str, Any]]:
+    return ok(service.list_sync_runs(tenant_id, deps, kind=kind, limit=limit, cursor=cursor))
+
+
+@app.get(
+    f"{TENANT}/sync-runs/<run_id>",
+    tags=[TAG],
+    summary="A current run: the latest daily or weekly run, a weekly run's progress, a dry run",
+    description="A weekly run under way answers its phase (pull, list, diff), step and counts so "
+    "far; a weekly dry run started with POST /sync answers queued, in_progress, then its result "
+    "with the drift report. 404 sync_run_not_found for a run that is no longer the latest of "
+    "its kind (see GET /sync-runs).",
+    responses=documented(SyncResultResponse, "The run"),
+)
+def get_sync_run(
+    tenant_id: TenantId,
+    run_id: Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[\w.:+-]+$")],
+    deps: AdminDeps,
+) -> Response[dict[str, Any]]:
+    return ok(service.get_sync_run(tenant_id, run_id, deps))
 
 
 @app.get(
@@ -462,21 +538,6 @@ def get_reservation_access(
 
 # ---- tools: test member, test reservation, test unlock, migration report (issue 17) ----------
 # Service code in access_core/admin/tools.py, bodies in access_core/admin/tools_models.py.
-
-from access_core.admin import tools  # noqa: E402
-from access_core.admin.tools_models import (  # noqa: E402
-    AdminUnlockRequest,
-    AdminUnlockResponse,
-    CheckinWriteBackRequest,
-    CheckinWriteBackResponse,
-    MemberDryRunRequest,
-    MemberDryRunResponse,
-    MigrationReportResponse,
-    ReservationDryRunRequest,
-    ReservationDryRunResponse,
-)
-from access_core.domain.checkins import CheckinRecorders  # noqa: E402
-from access_core.unlock.service import UnlockDependencies  # noqa: E402
 
 
 def unlock_dependencies() -> UnlockDependencies:
@@ -627,6 +688,120 @@ def put_checkin_write_back(
     recorders: Recorders,
 ) -> Response[dict[str, Any]]:
     return ok(tools.set_checkin_write_back(tenant_id, request, admin, deps, recorders))
+
+
+# ---- search, Kisi groups, dead letters, health (the console's lists) --------------------------
+
+
+@app.get(
+    f"{TENANT}/members",
+    tags=[TAG],
+    summary="Search the club's members (email, name, status, sync state), paged",
+    description="With `email`: the members with that address (exact, any case; one page). "
+    "Otherwise each page reads `limit` members in id order and answers those matching `name` (a "
+    "part of it, any case), `status` and `sync_state`; follow `next_cursor` until it is null. A "
+    "cursor this API did not answer is 422.",
+    responses=documented(MembersPageResponse, "One page of matches"),
+)
+def get_members(
+    tenant_id: TenantId,
+    deps: AdminDeps,
+    limit: PageSize = 50,
+    cursor: Cursor = None,
+    email: Annotated[str | None, Query(min_length=1, max_length=320)] = None,
+    name: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    status: Annotated[MembershipStatus | None, Query()] = None,
+    sync_state: Annotated[SyncState | None, Query()] = None,
+) -> Response[dict[str, Any]]:
+    found = service.search_members(
+        tenant_id,
+        deps,
+        email=email,
+        member_filter=service.MemberFilter(name=name, status=status, sync_state=sync_state),
+        limit=limit,
+        cursor=cursor,
+    )
+    return ok(found)
+
+
+@app.get(
+    f"{TENANT}/reservations",
+    tags=[TAG],
+    summary="Search the club's reservations (player, time range), paged",
+    description="Reservations are kept 30 days past their end. Each page reads `limit` "
+    "reservations in id order and answers those with `player_id` that overlap [`from`, `to`] "
+    "(ISO 8601 with an offset); follow `next_cursor` until it is null.",
+    responses=documented(ReservationsPageResponse, "One page of matches"),
+)
+def get_reservations(
+    tenant_id: TenantId,
+    deps: AdminDeps,
+    limit: PageSize = 50,
+    cursor: Cursor = None,
+    player_id: Annotated[str | None, Query(min_length=1, max_length=MAX_ID_LENGTH)] = None,
+    since: Annotated[datetime | None, Query(alias="from", description="Ends at or after")] = None,
+    until: Annotated[datetime | None, Query(alias="to", description="Starts at or before")] = None,
+) -> Response[dict[str, Any]]:
+    _aware(**{"from": since, "to": until})
+    found = service.search_reservations(
+        tenant_id, deps, player_id=player_id, since=since, until=until, limit=limit, cursor=cursor
+    )
+    return ok(found)
+
+
+@app.get(
+    f"{TENANT}/kisi-groups",
+    tags=[TAG],
+    summary="The Kisi groups of the connected organisation, to pick a plan's group from",
+    description="Lists the groups with the stored key (250 a Kisi call). 409 when Kisi is not "
+    "connected or refuses the stored key (the tenant is then marked invalid_credentials); 503 "
+    "when Kisi cannot be reached.",
+    responses=documented(KisiGroupsResponse, "The groups", 409, 503),
+)
+def get_kisi_groups(tenant_id: TenantId, deps: AdminDeps) -> Response[dict[str, Any]]:
+    return ok(service.list_kisi_groups(tenant_id, deps))
+
+
+@app.get(
+    f"{TENANT}/dead-letters",
+    tags=[TAG],
+    summary="This club's dead-lettered commands (the shared DLQ, filtered to this tenant)",
+    description="Reads the shared command DLQ (at most 500 messages a look; `complete` false "
+    "when it holds more) and answers this tenant's messages only, described by kind, member or "
+    "plan and reason, never by body. Moves nothing. 503 when no DLQ is configured.",
+    responses=documented(DeadLettersResponse, "This tenant's dead letters", 503),
+)
+def get_dead_letters(tenant_id: TenantId, deps: AdminDeps) -> Response[dict[str, Any]]:
+    return ok(service.list_dead_letters(tenant_id, deps))
+
+
+@app.post(
+    f"{TENANT}/dead-letters/redrive",
+    tags=[TAG],
+    summary="Move this club's dead-lettered commands back to the command queue",
+    description="All of this tenant's (`message_ids` null) or those named. Another tenant's "
+    "message is never moved: a named id that is not this tenant's dead letter is answered in "
+    "`not_found`. A message leaves the DLQ only once the command queue accepted its copy; the "
+    "worker then converges from the current state. Audited (admin.dead_letters_redriven).",
+    responses=documented(RedriveResponse, "What was moved", 503, body=True),
+)
+def post_dead_letters_redrive(
+    tenant_id: TenantId, request: RedriveRequest, admin: AdminCaller, deps: AdminDeps
+) -> Response[dict[str, Any]]:
+    return ok(service.redrive_dead_letters(tenant_id, request, admin, deps))
+
+
+@app.get(
+    f"{TENANT}/health",
+    tags=[TAG],
+    summary="Command queue depth, this club's dead letters and recent Kisi errors",
+    description="The command queue is shared by every tenant (its counts are totals); the dead "
+    "letters are this tenant's; recent errors are the members whose last Kisi write failed "
+    "(retried by the daily sync).",
+    responses=documented(HealthResponse, "The health"),
+)
+def get_health(tenant_id: TenantId, deps: AdminDeps) -> Response[dict[str, Any]]:
+    return ok(service.get_health(tenant_id, deps))
 
 
 @powertools.handler

@@ -1,6 +1,7 @@
 """Helpers for tests in any folder: start an emulator (or a pytest fixture that does), Kisi
 headers, and an in-process httpx transport for unit tests that must not open sockets."""
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,6 +19,7 @@ __all__ = [
     "emulator_fixture",
     "in_process_transport",
     "kisi_headers",
+    "patient_client",
     "running_emulator",
 ]
 
@@ -69,3 +71,34 @@ def in_process_transport(emulator: KisiEmulator) -> httpx.MockTransport:
     """An httpx transport answering from `emulator` without a socket (timeout faults then only
     delay: a real client timeout needs the HTTP server)."""
     return testing.in_process_transport(emulator.handle)
+
+
+class _WaitsOutRateLimits(httpx.BaseTransport):
+    """Sends a request again after a 429, waiting the Retry-After Kisi (the emulator) names."""
+
+    ATTEMPTS = 8
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self._inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        for _ in range(self.ATTEMPTS - 1):
+            response = self._inner.handle_request(request)
+            if response.status_code != 429:
+                return response
+            response.read()
+            response.close()
+            time.sleep(min(5.0, float(response.headers.get("retry-after") or 1)))
+        return self._inner.handle_request(request)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def patient_client(base_url: str, *, timeout: float = 30) -> httpx.Client:
+    """An httpx client to Kisi (or the emulator) for scripts and tests that read Kisi beside a
+    running stack: the stack's worker shares the Kisi user's 5 requests/s, so a read can meet a
+    429; this client waits it out as a person at Kisi's dashboard would."""
+    return httpx.Client(
+        base_url=base_url, timeout=timeout, transport=_WaitsOutRateLimits(httpx.HTTPTransport())
+    )

@@ -20,6 +20,7 @@ import httpx
 
 from access_core.ingest.signature import signature_headers
 from kisi_emulator import DEMO_API_KEY, DEMO_GROUP_NAME
+from kisi_emulator.testing import patient_client
 
 SCENARIO_TENANT_ID = "demo-scenario"
 PLAYER_ID = "player-7"
@@ -55,7 +56,7 @@ class DemoScenario:
         self.http = httpx.Client(base_url=base_url, timeout=timeout)
         self.log = transcript or Transcript()
         health = self.http.get("/_local/health").json()
-        self.kisi = httpx.Client(base_url=health["kisi_base_url"], timeout=timeout)
+        self.kisi = patient_client(health["kisi_base_url"], timeout=timeout)
         self.admin_token = self._token("admin-7", ["admin"])
         self.player_token = self._token(PLAYER_ID, ["player"])
         self.webhook_secret = ""

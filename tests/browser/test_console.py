@@ -1,7 +1,8 @@
 """The admin console in a real Chromium against the local stack (issue 16's scenario): a club
 admin signs in, creates the club's settings, connects Kisi with a bad then a good key, syncs 300
-locks and makes two available, sets the pre-reservation window, asks why a member has no access
-and runs a dry-run weekly sync that reports the drift."""
+locks and makes two available, sets the pre-reservation window, picks the Kisi group, asks why a
+member has no access (typed, then found by name), runs a dry-run weekly sync that reports the
+drift (a job from the queue), reads the health and the audit log."""
 
 from __future__ import annotations
 
@@ -216,6 +217,11 @@ def test_a_club_admin_sets_up_the_club_in_the_console(
     page.get_by_role("link", name="Locks").click()
     page.get_by_role("link", name="Access rules").click()
     expect(page.get_by_label("Pre-reservation window (minutes)")).to_have_value("30")
+    # The Kisi group picker lists the organisation's groups (GET /kisi-groups).
+    page.get_by_label("Pick the default Kisi group").select_option(
+        label=f"Members (Main Hall) · id {group_id}"
+    )
+    expect(page.get_by_label("Default Kisi group id")).to_have_value(str(group_id))
     screenshots.take(page, "access-rules")
 
     # ---- the platform names two members; one is paused: why has she no access?
@@ -248,6 +254,14 @@ def test_a_club_admin_sets_up_the_club_in_the_console(
     expect(result.locator("[data-test=explanation]")).to_have_text("Membership is paused.")
     expect(result.locator("code", has_text="paused")).to_be_visible()
     expect(result).to_contain_text("in sync")
+    # Search by name, then "why?" from the result (GET /members)
+    page.get_by_label("Name contains").fill("lapsed")
+    page.get_by_role("button", name="Search members").click()
+    found = page.locator("[data-test=member-search] tbody tr")
+    expect(found).to_have_count(1)
+    expect(found).to_contain_text(LAPSED_EMAIL)
+    page.get_by_role("button", name="Why? m-lapsed").click()
+    expect(result.locator("code", has_text="cancelled")).to_be_visible()
     screenshots.take(page, "member-lookup")
 
     # ---- a dry-run weekly sync reports the drift and changes nothing
@@ -265,11 +279,28 @@ def test_a_club_admin_sets_up_the_club_in_the_console(
     expect(drift_row).to_contain_text(LAPSED_EMAIL)
     screenshots.take(page, "sync-dry-run")
 
-    # ---- health: what the status exposes
+    expect(page.get_by_text("No run recorded yet")).to_be_visible()  # dry runs are not
+
+    # ---- health: the status, the command queue, this club's dead letters, recent errors
     page.get_by_role("link", name="Health").click()
     expect(page.get_by_text("All clear")).to_be_visible()
-    expect(page.get_by_text("Dead-letter queue")).to_be_visible()
+    expect(page.get_by_role("heading", name="Dead-letter queue")).to_be_visible()
+    expect(page.locator("[data-test=queue-visible]")).to_have_text("0")
+    expect(page.get_by_text("No member's last Kisi write failed.")).to_be_visible()
     screenshots.take(page, "health")
+
+    # ---- the audit log: filtered by action prefix, a page at a time
+    page.get_by_role("link", name="Audit log").click()
+    entries = page.locator("[data-test=audit-entries] tbody tr")
+    expect(entries.first).to_be_visible()
+    page.get_by_label("Action").select_option("unlock.")
+    page.get_by_role("button", name="Show entries").click()
+    expect(page.get_by_text("No entries on this page")).to_be_visible()  # nobody unlocked
+    page.get_by_label("Action").select_option("admin.")
+    page.get_by_role("button", name="Show entries").click()
+    expect(entries.filter(has_text="admin.locks_enabled")).to_have_count(1)
+    expect(page.get_by_text("Page 1 · ")).to_contain_text("the last page")
+    screenshots.take(page, "audit-log")
 
     assert problems == [], problems
 

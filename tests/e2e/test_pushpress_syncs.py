@@ -12,6 +12,7 @@ import pytest
 
 from kisi_emulator import DEMO_API_KEY as KISI_DEMO_KEY
 from kisi_emulator import DEMO_GROUP_NAME
+from kisi_emulator.testing import patient_client
 from pushpress_emulator import DEMO_API_KEY as PUSHPRESS_DEMO_KEY
 from tests.e2e.conftest import LocalStackProcess
 
@@ -26,7 +27,7 @@ class PushPressClub:
             base_url=str(health["pushpress_base_url"]).removesuffix("/v3") + "/_emulator",
             timeout=30,
         )
-        self.kisi = httpx.Client(base_url=health["kisi_base_url"], timeout=30)
+        self.kisi = patient_client(health["kisi_base_url"])
         token = stack.token("admin-syncs", TENANT, ["admin"])
         self.admin = httpx.Client(
             base_url=f"{stack.base_url}/v1/admin/tenants/{TENANT}",

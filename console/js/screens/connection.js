@@ -1,9 +1,11 @@
 // Connection: the Kisi key (write-only: PUT /kisi-credentials validates it with Kisi before it
 // is stored; the console clears the field at once and never shows or keeps the key), the status
-// card (GET /status), and the webhook URL and signing secret to paste into the platform.
+// card (GET /status), the webhook URL and signing secret to paste into the platform, the
+// PushPress API key (PUT/DELETE /platform-credentials, write-only like the Kisi key) and the
+// platforms' own webhook secrets (PUT /webhook-secrets/{platform}, DELETE .../previous).
 
 import { ApiError } from "../api.js";
-import { h, replace, card, badge, note, facts, field, when, errorPanel, withProgress, copyButton } from "../ui.js";
+import { h, replace, card, badge, note, facts, field, when, errorPanel, withProgress, copyButton, table } from "../ui.js";
 
 export const title = "Connection";
 
@@ -26,14 +28,7 @@ export async function render(root, ctx) {
   const status = card("Kisi connection status", statusSlot);
   const connect = connectCard(ctx, (connected) => refresh(connected));
   const webhook = h("div");
-  const platforms = card(
-    "Platform credentials",
-    note(
-      "PushPress and Playbypoint API credentials cannot be set here yet: the Admin API has no route for them. " +
-        "Webhooks from the platform need only the webhook URL and signing secret above.",
-      "info",
-    ),
-  );
+  const platforms = h("div");
   replace(root, h("div", { class: "grid" }, status, connect), webhook, platforms);
 
   async function refresh(connected) {
@@ -49,6 +44,7 @@ export async function render(root, ctx) {
     ctx.setClubName(current.settings.name);
     replace(statusSlot, statusView(ctx, current.status, connected));
     replace(webhook, webhookCard(ctx, current.settings));
+    replace(platforms, platformCards(ctx, current.settings, current.status.platform_api));
   }
   await refresh();
 }
@@ -184,4 +180,105 @@ function webhookCard(ctx, settings) {
     h("div", { class: "actions" }, rotate),
     secretSlot,
   );
+}
+
+const PLATFORM_NAMES = { pushpress: "PushPress", playbypoint: "Playbypoint" };
+
+function platformCards(ctx, settings, platformApi) {
+  if (!PLATFORM_NAMES[settings.platform]) return null;
+  return h(
+    "div",
+    { class: "grid" },
+    settings.platform === "pushpress" ? platformKeyCard(ctx, platformApi) : null,
+    platformSecretCard(ctx, settings.platform),
+  );
+}
+
+function platformKeyCard(ctx, platformApi) {
+  const apiKey = h("input", { type: "password", autocomplete: "off", spellcheck: false });
+  const companyId = h("input", { type: "text", autocomplete: "off", spellcheck: false, placeholder: "optional", value: platformApi?.company_id || "" });
+  const save = h("button", { type: "submit", text: "Check with PushPress and save" });
+  const disconnect = h("button", { type: "button", class: "secondary", text: "Disconnect PushPress" });
+  const slot = h("div", { class: "slot", "data-test": "platform-key" });
+  const show = (answer) =>
+    replace(
+      slot,
+      facts([
+        ["State", h("span", {}, badge(answer.state.replace(/_/g, " "), answer.state === "connected" ? "ok" : answer.state === "invalid_credentials" ? "bad" : "neutral"))],
+        ["Company", answer.account_name],
+        ["Key", answer.key_hint ? `ending in …${answer.key_hint}` : null],
+        ["Company id", answer.company_id],
+        ["Last check", when(answer.checked_at)],
+      ]),
+    );
+  if (platformApi) show(platformApi);
+  const form = h(
+    "form",
+    { "aria-label": "PushPress API key" },
+    field("PushPress API key", apiKey, "Checked with PushPress before it is stored; never shown again."),
+    field("PushPress company id", companyId, "Only for a key that acts for several companies."),
+    h("div", { class: "actions" }, save, disconnect),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = { platform: "pushpress", api_key: apiKey.value.trim(), company_id: companyId.value.trim() || null };
+    apiKey.value = "";
+    const answer = await withProgress(slot, save, "Checking the key with PushPress…", () => ctx.api.put("/platform-credentials", body));
+    if (answer) show(answer);
+  });
+  disconnect.addEventListener("click", async () => {
+    if (!confirm("Disconnect PushPress? The syncs stop pulling from it; webhooks keep working.")) return;
+    const answer = await withProgress(slot, disconnect, "Disconnecting…", () => ctx.api.delete("/platform-credentials"));
+    if (answer) show(answer);
+  });
+  return card("PushPress API", form, slot);
+}
+
+function platformSecretCard(ctx, platform) {
+  const name = PLATFORM_NAMES[platform];
+  const secret = h("input", { type: "password", autocomplete: "off", spellcheck: false });
+  const overlap = h("input", { type: "number", min: "0", max: "168", step: "1", value: "24" });
+  const save = h("button", { type: "submit", text: `Save ${name}'s webhook secret` });
+  const endPrevious = h("button", { type: "button", class: "secondary", text: "Stop accepting the previous secret" });
+  const slot = h("div", { class: "slot", "data-test": "platform-secret" });
+  const show = (answer) => {
+    const url = `${ctx.config.webhookBaseUrl.replace(/\/?$/, "")}${answer.webhook_path}`;
+    replace(
+      slot,
+      h("div", { class: "copy-row" }, h("input", { type: "text", readOnly: true, value: url, "aria-label": `${name} webhook URL`, class: "mono" }), copyButton(`Copy ${name} URL`, () => url)),
+      answer.configured
+        ? table(
+            ["Secret", "Added", "Accepted until"],
+            answer.secrets.map((item, index) =>
+              h("tr", {}, h("td", { text: item.current ? "current" : `previous ${index}` }), h("td", { text: when(item.added_at) }), h("td", { text: item.valid_until ? when(item.valid_until) : "while current" })),
+            ),
+          )
+        : note(`No ${name} webhook secret is stored: its webhooks are refused until you paste it here.`, "warning"),
+    );
+  };
+  async function load() {
+    const answer = await withProgress(slot, null, "Reading the secrets' state…", () => ctx.api.get(`/webhook-secrets/${platform}`));
+    if (answer) show(answer);
+  }
+  const form = h(
+    "form",
+    { "aria-label": `${name} webhook secret` },
+    field(platform === "pushpress" ? "PushPress signing secret" : "Playbypoint webhook token", secret, "Paste what the platform's webhook page shows; never shown again."),
+    field("Keep accepting the previous one for (hours)", overlap),
+    h("div", { class: "actions" }, save, endPrevious),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = { secret: secret.value, overlap_hours: Number(overlap.value || 0) };
+    secret.value = "";
+    const answer = await withProgress(slot, save, "Saving…", () => ctx.api.put(`/webhook-secrets/${platform}`, body));
+    if (answer) show(answer);
+  });
+  endPrevious.addEventListener("click", async () => {
+    if (!confirm("Accept only the current secret from now on?")) return;
+    const answer = await withProgress(slot, endPrevious, "Saving…", () => ctx.api.delete(`/webhook-secrets/${platform}/previous`));
+    if (answer) show(answer);
+  });
+  load();
+  return card(`${name} webhooks`, form, slot);
 }

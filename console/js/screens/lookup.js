@@ -1,8 +1,9 @@
-// Members and reservations: "why no access?" for one member (GET /members/{id}/access) or one
-// player's reservation (GET /reservations/{id}/access): the decision, its reason, what Kisi was
-// last told and what is still to be written. Reading changes nothing and calls no Kisi.
+// Members and reservations: search (GET /members, GET /reservations, paged), then "why no
+// access?" for one member (GET /members/{id}/access) or one player's reservation
+// (GET /reservations/{id}/access): the decision, its reason, what Kisi was last told and what is
+// still to be written. Reading changes nothing and calls no Kisi.
 
-import { h, replace, card, badge, note, field, facts, when, withProgress, table } from "../ui.js";
+import { h, replace, card, badge, note, field, facts, when, withProgress, table, CursorPager, isoFromLocal } from "../ui.js";
 
 export const title = "Members & reservations";
 
@@ -12,8 +13,143 @@ const SYNC_STATES = {
   failed: "failed: the last Kisi write failed (the daily sync retries it)",
 };
 
+const MEMBER_STATUSES = ["", "active", "pending_active", "pending_cancel", "paused", "expired", "cancelled"];
+
 export async function render(root, ctx) {
-  replace(root, memberCard(ctx), reservationCard(ctx));
+  const members = memberCard(ctx);
+  const reservations = reservationCard(ctx);
+  replace(root, memberSearchCard(ctx, members.lookUp), members.node, reservationSearchCard(ctx, reservations.lookUp), reservations.node);
+  const wanted = new URLSearchParams(location.hash.split("?")[1] || "").get("member");
+  if (wanted) await members.lookUp(wanted);
+}
+
+function select(label, values, names = {}) {
+  return h("select", { "aria-label": label }, values.map((value) => h("option", { value, text: value ? names[value] || value.replace(/_/g, " ") : "any" })));
+}
+
+function memberSearchCard(ctx, lookUp) {
+  const email = h("input", { type: "email", autocomplete: "off", spellcheck: false });
+  const name = h("input", { type: "text", autocomplete: "off", spellcheck: false });
+  const status = select("Membership status", MEMBER_STATUSES);
+  const syncState = select("Kisi sync state", ["", "in_sync", "pending", "failed"]);
+  const submit = h("button", { type: "submit", text: "Search members" });
+  const slot = h("div", { class: "slot" });
+  const list = h("div", { "data-test": "member-search" });
+  const pager = new CursorPager({
+    label: "members",
+    fetchPage: async (cursor) => {
+      const query = new URLSearchParams({ limit: "50" });
+      if (cursor) query.set("cursor", cursor);
+      if (email.value.trim()) query.set("email", email.value.trim());
+      if (name.value.trim()) query.set("name", name.value.trim());
+      if (status.value) query.set("status", status.value);
+      if (syncState.value) query.set("sync_state", syncState.value);
+      replace(list);
+      const answer = await withProgress(slot, submit, "Searching the members…", () => ctx.api.get(`/members?${query}`));
+      if (!answer) return null;
+      replace(slot);
+      return { items: answer.members, next: answer.next_cursor };
+    },
+    onPage: (found) =>
+      replace(
+        list,
+        found.length
+          ? table(
+              ["Member", "Email", "Plan", "Status", "Kisi", ""],
+              found.map((member) =>
+                h(
+                  "tr",
+                  {},
+                  h("td", {}, h("strong", { text: member.name || "—" }), " ", h("code", { text: member.member_id })),
+                  h("td", { text: member.email || "no email" }),
+                  h("td", { text: member.plan_id || "none" }),
+                  h("td", { text: member.status.replace(/_/g, " ") + (member.deleted ? " (deleted)" : "") }),
+                  h("td", {}, badge(member.sync_state.replace(/_/g, " "), member.sync_state === "failed" ? "bad" : member.sync_state === "pending" ? "warn" : "ok"), member.last_error ? ` ${member.last_error}` : ""),
+                  h("td", {}, h("button", { type: "button", class: "secondary", text: `Why? ${member.member_id}`, onclick: () => lookUp(member.member_id) })),
+                ),
+              ),
+            )
+          : note("No member on this page matches (filters apply to each page read: try the next page).", "info"),
+      ),
+  });
+  const form = h(
+    "form",
+    { "aria-label": "Search members", class: "inline-form" },
+    field("Email", email, "Exact address, any case."),
+    field("Name contains", name),
+    field("Status", status),
+    field("Sync state", syncState),
+    h("div", { class: "actions" }, submit),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    pager.reset();
+  });
+  return card("Find a member", form, slot, list, pager.node);
+}
+
+function reservationSearchCard(ctx, lookUp) {
+  const player = h("input", { type: "text", autocomplete: "off", spellcheck: false });
+  const from = h("input", { type: "datetime-local" });
+  const to = h("input", { type: "datetime-local" });
+  const submit = h("button", { type: "submit", text: "Search reservations" });
+  const slot = h("div", { class: "slot" });
+  const list = h("div", { "data-test": "reservation-search" });
+  const pager = new CursorPager({
+    label: "reservations",
+    fetchPage: async (cursor) => {
+      const query = new URLSearchParams({ limit: "50" });
+      if (cursor) query.set("cursor", cursor);
+      if (player.value.trim()) query.set("player_id", player.value.trim());
+      const since = isoFromLocal(from);
+      const until = isoFromLocal(to);
+      if (since) query.set("from", since);
+      if (until) query.set("to", until);
+      replace(list);
+      const answer = await withProgress(slot, submit, "Searching the reservations…", () => ctx.api.get(`/reservations?${query}`));
+      if (!answer) return null;
+      replace(slot);
+      return { items: answer.reservations, next: answer.next_cursor };
+    },
+    onPage: (found) =>
+      replace(
+        list,
+        found.length
+          ? table(
+              ["Reservation", "Court", "Start", "End", "Status", "Players"],
+              found.map((reservation) =>
+                h(
+                  "tr",
+                  {},
+                  h("td", {}, h("code", { text: reservation.reservation_id })),
+                  h("td", { text: reservation.court || "—" }),
+                  h("td", { text: when(reservation.start) }),
+                  h("td", { text: new Date(reservation.end).toLocaleString() }),
+                  h("td", { text: reservation.status }),
+                  h(
+                    "td",
+                    {},
+                    reservation.player_ids.map((id) => h("button", { type: "button", class: "secondary", text: `Check ${id}`, onclick: () => lookUp(reservation.reservation_id, id) })),
+                  ),
+                ),
+              ),
+            )
+          : note("No reservation on this page matches (try the next page).", "info"),
+      ),
+  });
+  const form = h(
+    "form",
+    { "aria-label": "Search reservations", class: "inline-form" },
+    field("Player id", player),
+    field("From", from, "Reservations ending at or after (your local time)."),
+    field("To", to, "Starting at or before."),
+    h("div", { class: "actions" }, submit),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    pager.reset();
+  });
+  return card("Find a reservation (kept 30 days past its end)", form, slot, list, pager.node);
 }
 
 function memberCard(ctx) {
@@ -23,17 +159,22 @@ function memberCard(ctx) {
   const form = h(
     "form",
     { "aria-label": "Look up a member", class: "inline-form" },
-    field("Member id", memberId, "The platform's member id, as its webhooks name it. Search by email or name needs an Admin API route that does not exist yet."),
+    field("Member id", memberId, "The platform's member id, as its webhooks name it (or find the member above)."),
     h("div", { class: "actions" }, submit),
   );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const id = memberId.value.trim();
-    if (!id) return;
+  async function lookUp(id) {
+    memberId.value = id;
     const answer = await withProgress(slot, submit, "Evaluating the member's access…", () => ctx.api.get(`/members/${encodeURIComponent(id)}/access`));
     if (answer) replace(slot, memberView(answer));
+    node.scrollIntoView({ block: "start" });
+  }
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const id = memberId.value.trim();
+    if (id) lookUp(id);
   });
-  return card("Member: why (no) door access?", form, slot);
+  const node = card("Member: why (no) door access?", form, slot);
+  return { node, lookUp };
 }
 
 function verdict(granted, yes, no) {
@@ -98,15 +239,25 @@ function reservationCard(ctx) {
     field("Lock id", lockId, "Optional: judge one door."),
     h("div", { class: "actions" }, submit),
   );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  async function check() {
     const query = new URLSearchParams({ player_id: playerId.value.trim() });
     if (lockId.value) query.set("lock_id", lockId.value);
     const path = `/reservations/${encodeURIComponent(reservationId.value.trim())}/access?${query}`;
     const answer = await withProgress(slot, submit, "Evaluating the reservation…", () => ctx.api.get(path));
     if (answer) replace(slot, reservationView(answer));
+  }
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    check();
   });
-  return card("Reservation: can this player open the doors?", form, slot);
+  const node = card("Reservation: can this player open the doors?", form, slot);
+  async function lookUp(reservation, player) {
+    reservationId.value = reservation;
+    playerId.value = player;
+    await check();
+    node.scrollIntoView({ block: "start" });
+  }
+  return { node, lookUp };
 }
 
 function reservationView(answer) {

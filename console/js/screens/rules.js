@@ -55,7 +55,24 @@ function draw(root, ctx, settings, slot) {
   const platform = select(PLATFORMS, current.platform);
   const doorAccess = h("input", { type: "checkbox", checked: current.door_access_enabled });
   const windowMinutes = h("input", { type: "number", min: "0", max: "240", step: "1", required: true, value: String(current.pre_reservation_window_minutes) });
-  const defaultGroup = h("input", { type: "number", min: "1", step: "1", placeholder: "none", value: current.kisi_group_id === null ? "" : String(current.kisi_group_id) });
+  const defaultGroup = h("input", { type: "number", min: "1", step: "1", placeholder: "none", list: "kisi-groups", value: current.kisi_group_id === null ? "" : String(current.kisi_group_id) });
+  // The Kisi groups to pick from (GET /kisi-groups): suggestions on every group field, and a picker.
+  const groupList = h("datalist", { id: "kisi-groups" });
+  const groupPicker = h("select", { "aria-label": "Pick the default Kisi group", onchange: () => groupPicker.value && (defaultGroup.value = groupPicker.value) });
+  const groupSlot = h("div", { class: "slot" });
+  async function loadGroups() {
+    try {
+      const answer = await ctx.api.get("/kisi-groups");
+      const options = answer.groups.map((group) => [String(group.id), `${group.name}${group.place_name ? ` (${group.place_name})` : ""} · id ${group.id}`]);
+      replace(groupList, options.map(([value, label]) => h("option", { value, label })));
+      replace(groupPicker, h("option", { value: "", text: `Pick from Kisi's ${options.length} groups…` }), options.map(([value, text]) => h("option", { value, text })));
+      replace(groupSlot);
+    } catch (error) {
+      groupPicker.hidden = true;
+      replace(groupSlot, note(`Kisi's groups could not be listed (${error.message}); type the group id instead.`, "warning"));
+    }
+  }
+  if (!creating) loadGroups();
   const invitations = h("input", { type: "checkbox", checked: current.send_invitation_emails });
   const revokeMode = select(REVOKE_MODES, current.revoke_mode);
 
@@ -74,6 +91,7 @@ function draw(root, ctx, settings, slot) {
       step: "1",
       placeholder: "default",
       class: "narrow",
+      list: "kisi-groups",
       value: plan.draft.kisi_group_id === null ? "" : String(plan.draft.kisi_group_id),
       "aria-label": `Kisi group: ${plan.name || plan.plan_id}`,
     });
@@ -135,6 +153,8 @@ function draw(root, ctx, settings, slot) {
       "Plans with 24-hr access",
       h("p", { class: "muted", text: "Members on a plan with 24-hour access get the plan's Kisi group (or the default group) and lose it when the plan pauses, expires or is cancelled. The later change wins: a platform plan webhook newer than your change overrides it." }),
       field("Default Kisi group id", defaultGroup, "The group of every 24-hour plan that names none. Empty: none (such plans grant nothing)."),
+      creating ? null : h("div", { class: "toolbar" }, groupPicker, groupList),
+      groupSlot,
       noPlans,
       planTable,
       pager.node,

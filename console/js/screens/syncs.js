@@ -1,8 +1,10 @@
 // Sync runs: start the daily or weekly sync of this club now, or a dry run that reports the
-// drift and changes nothing (POST /sync), and the last run of each (GET /status). A large club's
-// weekly run answers in_progress and goes on from the queue: the console polls the status.
+// drift and changes nothing (POST /sync), the last run of each (GET /status) and the history
+// (GET /sync-runs, paged). A weekly dry run is a job (202, queued) and a large club's weekly run
+// answers in_progress: both go on from the queue, and the console follows GET /sync-runs/{id}
+// (phase, step and counts so far) until the run is done.
 
-import { h, replace, card, badge, note, facts, when, withProgress, Paginator } from "../ui.js";
+import { h, replace, card, badge, note, facts, when, withProgress, Paginator, CursorPager, table } from "../ui.js";
 
 export const title = "Sync runs";
 
@@ -26,7 +28,16 @@ const LABELS = {
   members: "Members to converge",
   reservations_cleaned: "Old reservations removed",
 };
-const STATUS_KIND = { succeeded: "ok", in_progress: "warn", skipped: "neutral", failed: "bad" };
+const STATUS_KIND = { succeeded: "ok", in_progress: "warn", queued: "warn", skipped: "neutral", failed: "bad" };
+const RUNNING = new Set(["queued", "in_progress"]);
+const PHASES = { pull: "reading the platform", list: "listing Kisi's groups", diff: "comparing members", done: "finishing" };
+
+function progressLabel(kind, run) {
+  if (run.status === "queued") return `The ${kind} ${run.dry_run ? "dry run" : "sync"} is queued (run ${run.run_id})…`;
+  const where = run.phase ? `${PHASES[run.phase] || run.phase}, step ${run.step}` : "running";
+  const counts = [run.assignments_listed !== undefined ? `${run.assignments_listed} assignments listed` : "", run.members_checked !== undefined ? `${run.members_checked} members checked` : ""].filter(Boolean).join(", ");
+  return `The ${kind} ${run.dry_run ? "dry run" : "sync"} goes on from the queue: ${where}${counts ? ` (${counts})` : ""}…`;
+}
 const POLL_MS = 2000;
 const POLL_LIMIT_MS = 10 * 60 * 1000;
 
@@ -72,22 +83,63 @@ export async function render(root, ctx) {
     const label = `${request.dry_run ? "Dry run of the" : "Running the"} ${kind} sync…`;
     const result = await withProgress(resultSlot, start, label, async (indicator) => {
       const answer = await ctx.api.post("/sync", request);
-      if (answer.status !== "in_progress") return answer;
-      // Continues from the command queue: follow the run record until it is done.
+      if (!RUNNING.has(answer.status) || !answer.run_id) return answer;
+      // Continues from the command queue: follow the run until it is done (a run id is made of
+      // [\w.:-], safe in a path as it is: encoding its colons would not match the route).
       const started = Date.now();
-      while (Date.now() - started < POLL_LIMIT_MS) {
-        indicator.update(`The ${kind} sync goes on from the queue (run ${answer.run_id || ""})…`);
-        await new Promise((resolve) => (polling = setTimeout(resolve, POLL_MS)));
-        const status = await ctx.api.get("/status");
-        const run = status.syncs[kind];
-        if (run && run.status !== "in_progress") return run;
+      let run = answer;
+      for (let polls = 0; Date.now() - started < POLL_LIMIT_MS; polls += 1) {
+        indicator.update(progressLabel(kind, run));
+        // Soon at first (a small club's run is done in a second), then every POLL_MS.
+        await new Promise((resolve) => (polling = setTimeout(resolve, Math.min(POLL_MS, 250 * 2 ** polls))));
+        run = await ctx.api.get(`/sync-runs/${answer.run_id}`);
+        if (!RUNNING.has(run.status)) return run;
       }
-      return answer;
+      return run;
     });
     if (!result) return;
     replace(resultSlot, resultView(result));
-    await showLastRuns();
+    await Promise.all([showLastRuns(), history.reset()]);
   });
+
+  const historyKind = h("select", { "aria-label": "Kind of runs" }, [["", "every kind"], ["daily", "daily"], ["weekly", "weekly"]].map(([value, text]) => h("option", { value, text })));
+  const historySlot = h("div", { class: "slot" });
+  const historyList = h("div", { "data-test": "sync-history" });
+  const history = new CursorPager({
+    label: "runs",
+    fetchPage: async (cursor) => {
+      const query = new URLSearchParams({ limit: "10" });
+      if (cursor) query.set("cursor", cursor);
+      if (historyKind.value) query.set("kind", historyKind.value);
+      const answer = await withProgress(historySlot, null, "Reading the run history…", () => ctx.api.get(`/sync-runs?${query}`));
+      if (!answer) return null;
+      replace(historySlot);
+      return { items: answer.runs, next: answer.next_cursor };
+    },
+    onPage: (runs) =>
+      replace(
+        historyList,
+        runs.length
+          ? table(
+              ["Started", "Kind", "Status", "Finished", "Commands queued", "Kisi calls", "Errors"],
+              runs.map((run) =>
+                h(
+                  "tr",
+                  {},
+                  h("td", { text: when(run.started_at) }),
+                  h("td", { text: run.kind }),
+                  h("td", {}, badge(run.status, STATUS_KIND[run.status] || "neutral")),
+                  h("td", { text: run.finished_at ? when(run.finished_at) : "not yet" }),
+                  h("td", { text: String(run.commands_enqueued ?? "—") }),
+                  h("td", { text: String(run.kisi_calls ?? "—") }),
+                  h("td", { text: (run.errors && run.errors.length ? run.errors.join("; ") : run.error) || "none" }),
+                ),
+              ),
+            )
+          : note("No run recorded yet (runs are kept 90 days; dry runs are not recorded).", "info"),
+      ),
+  });
+  historyKind.addEventListener("change", () => history.reset());
 
   replace(
     root,
@@ -99,9 +151,9 @@ export async function render(root, ctx) {
     ),
     h("h2", { class: "section-title", text: "Last runs" }),
     lastRuns,
-    note("Earlier runs are not listed: the Admin API keeps only the last run of each kind (a run history route does not exist yet).", "info"),
+    card("History", h("div", { class: "toolbar" }, historyKind), historySlot, historyList, history.node),
   );
-  await showLastRuns();
+  await Promise.all([showLastRuns(), history.reset()]);
 }
 
 function numbers(result) {

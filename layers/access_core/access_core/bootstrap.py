@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from access_core.domain.commands import WeeklySyncStep
     from access_core.domain.model import Tenant
     from access_core.domain.ports import PlatformDirectory
+    from access_core.infrastructure.dead_letters import SqsDeadLetters
     from access_core.infrastructure.idempotency import PowertoolsIdempotencyGuard
     from access_core.ingest.service import WebhookDependencies
     from access_core.kisi.gateway import KisiMembershipGateway
@@ -201,19 +202,26 @@ class Container:
     def command_dead_letter_depth(self) -> int | None:
         """Messages in the command DLQ (shared by all tenants); None when COMMAND_DLQ_URL is
         unset."""
+        from access_core.infrastructure.dead_letters import queue_depth
+
+        queue_url = self.environ.get("COMMAND_DLQ_URL")
+        return sum(queue_depth(self.sqs, queue_url)) if queue_url else None
+
+    def command_queue_depth(self) -> tuple[int, int] | None:
+        """(visible, in flight) commands on the shared command queue."""
+        from access_core.infrastructure.dead_letters import queue_depth
+
+        return queue_depth(self.sqs, self.settings.command_queue_url)
+
+    @cached_property
+    def dead_letters(self) -> SqsDeadLetters | None:
+        """The command DLQ as the Admin API reads and redrives it, per tenant."""
+        from access_core.infrastructure.dead_letters import SqsDeadLetters
+
         queue_url = self.environ.get("COMMAND_DLQ_URL")
         if not queue_url:
             return None
-        attributes = self.sqs.get_queue_attributes(
-            QueueUrl=queue_url,
-            AttributeNames=[
-                "ApproximateNumberOfMessages",
-                "ApproximateNumberOfMessagesNotVisible",
-            ],
-        )["Attributes"]
-        return int(attributes.get("ApproximateNumberOfMessages", 0)) + int(
-            attributes.get("ApproximateNumberOfMessagesNotVisible", 0)
-        )
+        return SqsDeadLetters(self.sqs, queue_url, self.settings.command_queue_url)
 
     def admit_caller(self, caller: Caller, limit: UsageLimit) -> None:
         """Count the caller's request against `limit`; raises `RateLimited` when over it."""
@@ -340,6 +348,8 @@ class Container:
             metrics=self.metrics(),
             clock=self.clock,
             dead_letter_depth=self.command_dead_letter_depth,
+            dead_letters=self.dead_letters,
+            command_queue_depth=self.command_queue_depth,
             latest_sync_runs=self.latest_sync_runs,
             platform_for_key=lambda api_key, company_id: self.pushpress_directory(
                 api_key, company_id

@@ -273,9 +273,17 @@ ADMIN_ROUTES = [
     ("POST", "/sync"),
     ("GET", "/members/m1/access"),
     ("GET", "/reservations/r1/access"),
+    ("GET", "/members"),
+    ("GET", "/reservations"),
+    ("GET", "/kisi-groups"),
+    ("GET", "/dead-letters"),
+    ("POST", "/dead-letters/redrive"),
+    ("GET", "/health"),
+    ("GET", "/sync-runs"),
+    ("GET", "/sync-runs/daily-x"),
 ]
 BODY_ROUTES = [("PUT", "/settings"), ("PUT", "/kisi-credentials"), ("PUT", "/locks/enabled")]
-BODY_ROUTES += [("POST", "/sync")]
+BODY_ROUTES += [("POST", "/sync"), ("POST", "/dead-letters/redrive")]
 
 # Claims no admin route accepts: none, no subject, no tenant, a player, another club's admin.
 refused_claims = st.one_of(
@@ -340,7 +348,7 @@ bad_api_requests = st.one_of(
         lambda route, claims: admin_request("admin-unknown-route", route, claims),
         st.tuples(
             st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE"]),
-            st.sampled_from(["/nope", "/settings/x", "/locks/1/unlock", "/members", "/"]),
+            st.sampled_from(["/nope", "/settings/x", "/locks/1/unlock", "/members/m1", "/"]),
         ),
         st.just("admin"),
     ),

@@ -252,11 +252,11 @@ class DailyRecordThrottledOnce(SyncRunStore):
 
     throttled = 0
 
-    def put(self, tenant_id: str, name: str, body: Mapping[str, Any]) -> None:
+    def record_run(self, tenant_id: str, name: str, body: Mapping[str, Any]) -> None:
         if name == "daily" and body.get("status") == "succeeded" and not self.throttled:
             DailyRecordThrottledOnce.throttled += 1
-            raise aws_throttled("PutItem")
-        super().put(tenant_id, name, body)
+            raise aws_throttled("BatchWriteItem")
+        super().record_run(tenant_id, name, body)
 
 
 def test_a_daily_run_whose_record_is_throttled_does_not_advance_its_window(club: Club) -> None:

@@ -408,3 +408,131 @@ class SyncResultResponse(BaseModel):
         description="succeeded, in_progress (continues from the queue), skipped, failed"
     )
     dry_run: bool
+
+
+# ---- search -----------------------------------------------------------------------------------
+
+
+class MemberSearchItem(_Response):
+    member_id: str
+    email: str | None
+    name: str
+    plan_id: str | None
+    status: MembershipStatus
+    deleted: bool
+    sync_state: SyncState
+    last_error: str | None
+
+
+class MembersPageResponse(_Response):
+    tenant_id: str
+    members: list[MemberSearchItem] = Field(description="The matches of this page, in id order")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null: the last page. A page can hold "
+        "fewer matches than `limit` (the filters apply to each page read): follow it all the same"
+    )
+
+
+class ReservationSearchItem(_Response):
+    reservation_id: str
+    court: str
+    start: AwareDatetime
+    end: AwareDatetime
+    status: str
+    player_ids: list[str]
+
+
+class ReservationsPageResponse(_Response):
+    tenant_id: str
+    reservations: list[ReservationSearchItem] = Field(description="This page's matches, id order")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null: the last page (a page can hold "
+        "fewer matches than `limit`)"
+    )
+
+
+# ---- Kisi groups ------------------------------------------------------------------------------
+
+
+class KisiGroupView(_Response):
+    id: int
+    name: str
+    description: str
+    place_id: int | None
+    place_name: str | None = Field(description="From the imported locks' places; null: unknown")
+
+
+class KisiGroupsResponse(_Response):
+    tenant_id: str
+    groups: list[KisiGroupView] = Field(description="Every group the key's organisation has")
+
+
+# ---- dead letters and health ------------------------------------------------------------------
+
+
+class DeadLetterView(_Response):
+    message_id: str
+    kind: str = Field(description="converge_member, reevaluate_plan, weekly_sync_step")
+    member_id: str | None
+    plan_id: str | None
+    reason: str | None = Field(description="Why the worker dead-lettered it, when it said")
+    dead_lettered_at: AwareDatetime | None
+
+
+class DeadLettersResponse(_Response):
+    tenant_id: str
+    depth: int = Field(description="The shared DLQ's depth, every tenant's messages")
+    messages: list[DeadLetterView] = Field(description="This tenant's messages only")
+    complete: bool = Field(
+        description="False: the DLQ holds more messages than one look reads; there may be more "
+        "of this tenant's (redrive these, then look again)"
+    )
+
+
+class RedriveRequest(_Request):
+    # Required: moving everything takes an explicit null, never an empty body.
+    message_ids: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
+        max_length=100,
+        description="The messages to move (from GET /dead-letters); null: all of this tenant's",
+    )
+
+
+class RedriveResponse(_Response):
+    tenant_id: str
+    moved: list[str] = Field(description="Message ids now back on the command queue")
+    not_found: list[str] = Field(
+        description="Named ids that are not this tenant's dead letters (moved or never were)"
+    )
+    failed: list[str] = Field(description="Ids the command queue refused; still in the DLQ")
+
+
+class QueueDepth(_Response):
+    visible: int = Field(description="Commands waiting (every tenant's: the queue is shared)")
+    in_flight: int = Field(description="Commands a worker is running now")
+
+
+class RecentError(_Response):
+    member_id: str
+    error: str | None
+    last_synced_at: AwareDatetime | None
+
+
+class HealthResponse(_Response):
+    tenant_id: str
+    command_queue: QueueDepth | None = Field(description="Null when not configured")
+    dead_letters: DeadLettersResponse | None = Field(description="Null when not configured")
+    recent_errors: list[RecentError] = Field(
+        description="Members whose last Kisi write failed (at most 20)"
+    )
+    checked_at: AwareDatetime
+
+
+# ---- sync runs --------------------------------------------------------------------------------
+
+
+class SyncRunsPageResponse(_Response):
+    tenant_id: str
+    runs: list[dict[str, Any]] = Field(
+        description="Run records as GET /status shows them (docs/sync.md), newest first"
+    )
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null: last")

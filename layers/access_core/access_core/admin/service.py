@@ -1,5 +1,7 @@
 """The club Admin API: settings, the Kisi key (write-only), the webhook signing secret, locks,
-status, troubleshooting and on-demand syncs, for one tenant's admins.
+status, troubleshooting, search (members, reservations, paged with opaque cursors), the Kisi
+groups, this tenant's dead letters and their redrive, health, on-demand syncs and their history,
+for one tenant's admins.
 
 Every operation takes the tenant id (already matched against the caller's token by `authorize`),
 the request model and injected dependencies, and returns its result model; a refusal is raised as
@@ -10,10 +12,12 @@ only, and never returned or logged (the tenant records its last 4 characters).
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import re
 import secrets
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -23,11 +27,16 @@ from access_core.admin.models import (
     AuditPageResponse,
     ConnectionResponse,
     ConnectionStatus,
+    DeadLettersResponse,
     DeadLetterStatus,
+    DeadLetterView,
     DecisionView,
     EnabledLocksRequest,
     GrantView,
+    HealthResponse,
     KisiCredentialsRequest,
+    KisiGroupsResponse,
+    KisiGroupView,
     KisiRecord,
     LocksResponse,
     LockSyncResponse,
@@ -35,16 +44,25 @@ from access_core.admin.models import (
     MemberAccessResponse,
     MemberCounts,
     MemberFacts,
+    MemberSearchItem,
+    MembersPageResponse,
     PlanSetting,
     PlanView,
     PlatformConnectionResponse,
     PlatformCredentialsRequest,
     PlatformWebhookSecretRequest,
+    QueueDepth,
+    RecentError,
+    RedriveRequest,
+    RedriveResponse,
+    ReservationSearchItem,
+    ReservationsPageResponse,
     SecretStateView,
     SettingsRequest,
     SettingsResponse,
     StatusResponse,
     SyncRequest,
+    SyncRunsPageResponse,
     WebhookSecretResponse,
     WebhookSecretsResponse,
 )
@@ -62,8 +80,15 @@ from access_core.domain.errors import (
     Unavailable,
     UpstreamFailed,
 )
-from access_core.domain.events import utc_iso
-from access_core.domain.model import ConnectionState, Lock, SyncState, Tenant
+from access_core.domain.events import MembershipStatus, utc_iso
+from access_core.domain.model import (
+    ConnectionState,
+    Lock,
+    Member,
+    Reservation,
+    SyncState,
+    Tenant,
+)
 from access_core.domain.ports import (
     Clock,
     CommandQueue,
@@ -82,6 +107,8 @@ from access_core.infrastructure.storage import (
     StoredPlan,
     Stores,
 )
+from access_core.infrastructure.storage.sync_runs import HISTORY_PREFIX
+from access_core.infrastructure.storage.table import tenant_pk
 from access_core.membership.convergence import EnsureGrant, plan_convergence
 from access_core.membership.policy import decide_membership_access
 from access_core.membership.worker import family_decisions
@@ -96,6 +123,7 @@ from kisi_client import (
 from kisi_client import Lock as KisiLock
 
 if TYPE_CHECKING:
+    from access_core.infrastructure.dead_letters import DeadLetterScan, RedriveOutcome
     from access_core.sync.service import SyncDependencies
     from access_core.unlock.models import ReservationAccessResponse
 
@@ -115,6 +143,16 @@ class AdminKisi(Protocol):
     def get_group(self, group_id: int) -> Group: ...
 
     def iter_locks(self) -> Iterator[KisiLock]: ...
+
+    def iter_groups(self) -> Iterator[Group]: ...
+
+
+class DeadLetterQueue(Protocol):
+    """The command DLQ as one tenant sees it (`infrastructure/dead_letters.py`)."""
+
+    def scan(self, tenant_id: str) -> DeadLetterScan: ...
+
+    def redrive(self, tenant_id: str, message_ids: Collection[str] | None) -> RedriveOutcome: ...
 
 
 # (api key, pacer key or None) -> a Kisi client for that key
@@ -138,6 +176,9 @@ class AdminDependencies:
     new_secret: Callable[[], str] = field(default=lambda: secrets.token_urlsafe(32))
     # (API key, company id) -> the platform's API for that key, to check it before storing it
     platform_for_key: Callable[[str, str | None], PlatformDirectory] | None = None
+    dead_letters: DeadLetterQueue | None = None
+    # (visible, in flight) of the shared command queue; None when not configured
+    command_queue_depth: Callable[[], tuple[int, int] | None] = lambda: None
 
 
 # ---- who may call -----------------------------------------------------------------------------
@@ -721,23 +762,9 @@ def sync_locks(tenant_id: str, caller: Caller, deps: AdminDependencies) -> LockS
     lists as missing (never unlocked) instead of forgetting them and their flag."""
     stores = deps.stores
     tenant = _tenant(deps, tenant_id)
-    api_key = tenant_kisi_key(deps.secrets, tenant)
-    if api_key is None:
-        raise KisiNotConnected(
-            f"Kisi is {tenant.connection_state.value.replace('_', ' ')} for this tenant: "
-            "PUT /kisi-credentials first."
-        )
-    try:
-        listed = list(deps.kisi_for_key(api_key, tenant.kisi_identity).iter_locks())
-    except KisiInvalidCredentials:
-        stores.tenants.mark_kisi_credentials_invalid(tenant_id, deps.clock())
-        raise Conflict(
-            "Kisi refused the stored API key: the tenant is now marked invalid_credentials and "
-            "its locks were not changed. Connect a new key (PUT /kisi-credentials).",
-            code="kisi_credentials_invalid",
-        ) from None
-    except KisiError as error:
-        raise _kisi_unavailable(error) from None
+    listed = _with_stored_key(
+        deps, tenant, lambda kisi: list(kisi.iter_locks()), "its locks were not changed"
+    )
     now = deps.clock()
     stored = {lock.lock_id: lock for lock in stores.locks.all(tenant_id)}
     fresh = [
@@ -761,6 +788,54 @@ def sync_locks(tenant_id: str, caller: Caller, deps: AdminDependencies) -> LockS
     )
     _audit(deps.stores, caller, tenant_id, "admin.locks_synced", view.model_dump(mode="json"))
     return view
+
+
+def _with_stored_key[T](
+    deps: AdminDependencies, tenant: Tenant, call: Callable[[AdminKisi], T], unchanged: str
+) -> T:
+    """`call` with a Kisi client for the tenant's stored key. 409 kisi_not_connected without a
+    key; 409 kisi_credentials_invalid when Kisi refuses it (the tenant is then marked
+    invalid_credentials, as the worker would); 503 when Kisi cannot be reached."""
+    api_key = tenant_kisi_key(deps.secrets, tenant)
+    if api_key is None:
+        raise KisiNotConnected(
+            f"Kisi is {tenant.connection_state.value.replace('_', ' ')} for this tenant: "
+            "PUT /kisi-credentials first."
+        )
+    try:
+        return call(deps.kisi_for_key(api_key, tenant.kisi_identity))
+    except KisiInvalidCredentials:
+        deps.stores.tenants.mark_kisi_credentials_invalid(tenant.tenant_id, deps.clock())
+        raise Conflict(
+            "Kisi refused the stored API key: the tenant is now marked invalid_credentials and "
+            f"{unchanged}. Connect a new key (PUT /kisi-credentials).",
+            code="kisi_credentials_invalid",
+        ) from None
+    except KisiError as error:
+        raise _kisi_unavailable(error) from None
+
+
+def list_kisi_groups(tenant_id: str, deps: AdminDependencies) -> KisiGroupsResponse:
+    """The groups of the stored key's Kisi organisation, to pick a plan's or the default group
+    from (Kisi lists 250 a call); the place name comes from the imported locks' places."""
+    tenant = _tenant(deps, tenant_id)
+    groups = _with_stored_key(
+        deps, tenant, lambda kisi: list(kisi.iter_groups()), "nothing was changed"
+    )
+    places = {lock.place_id: lock.place_name for lock in deps.stores.locks.all(tenant_id)}
+    return KisiGroupsResponse(
+        tenant_id=tenant_id,
+        groups=[
+            KisiGroupView(
+                id=group.id,
+                name=group.name or f"Group {group.id}",
+                description=group.description or "",
+                place_id=group.place_id,
+                place_name=places.get(group.place_id) or None,
+            )
+            for group in sorted(groups, key=lambda g: ((g.name or "").lower(), g.id))
+        ],
+    )
 
 
 def _lock_from_kisi(tenant_id: str, kisi_lock: KisiLock, known: Lock | None, now: datetime) -> Lock:
@@ -852,19 +927,234 @@ def get_status(tenant_id: str, deps: AdminDependencies) -> StatusResponse:
     )
 
 
+# ---- search -----------------------------------------------------------------------------------
+
+
+def encode_cursor(position: str | None) -> str | None:
+    """An opaque cursor for a storage page position (the JSON of DynamoDB's last key)."""
+    if position is None:
+        return None
+    return base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
+
+
+def decode_cursor(tenant_id: str, cursor: str | None, sort_key_prefix: str) -> str | None:
+    """The storage position of a cursor this API answered for this tenant's list; 422 for any
+    other (a forged one could otherwise start a Query at another tenant's items)."""
+    if cursor is None:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        key = None
+    sort_key = key.get("SK") if isinstance(key, dict) else None
+    if not (
+        isinstance(key, dict)
+        and set(key) == {"PK", "SK"}
+        and key["PK"] == {"S": tenant_pk(tenant_id)}
+        and isinstance(sort_key, dict)
+        and set(sort_key) == {"S"}
+        and isinstance(sort_key["S"], str)
+        and sort_key["S"].startswith(sort_key_prefix)
+    ):
+        raise InvalidRequest(
+            "`cursor` is not a position this API answered (use the `next_cursor` of a page).",
+            fields=[FieldProblem(field="query.cursor", message="not a page position")],
+        )
+    return json.dumps(key)
+
+
+@dataclass(frozen=True)
+class MemberFilter:
+    name: str | None = None
+    status: MembershipStatus | None = None
+    sync_state: SyncState | None = None
+
+    def matches(self, member: Member) -> bool:
+        """Name: a case-insensitive part of it; status and sync state: equal."""
+        return (
+            (self.name is None or self.name.casefold() in member.name.casefold())
+            and (self.status is None or member.status is self.status)
+            and (self.sync_state is None or member.kisi.sync_state is self.sync_state)
+        )
+
+
+def search_members(
+    tenant_id: str,
+    deps: AdminDependencies,
+    *,
+    email: str | None,
+    member_filter: MemberFilter,
+    limit: int,
+    cursor: str | None,
+) -> MembersPageResponse:
+    """The tenant's members matching the filters, a page at a time. An email is looked up on
+    the ByEmail index (exact, case-insensitive; one answer, no next page); otherwise each page
+    reads `limit` members in id order and keeps the matches."""
+    _tenant(deps, tenant_id)
+    position = decode_cursor(tenant_id, cursor, "MEMBER#")
+    if email is not None:
+        found, next_position = deps.stores.members.with_email(tenant_id, email.lower()), None
+    else:
+        found, next_position = deps.stores.members.page(tenant_id, position, limit)
+    return MembersPageResponse(
+        tenant_id=tenant_id,
+        members=[
+            MemberSearchItem(
+                member_id=member.member_id,
+                email=member.email,
+                name=member.name,
+                plan_id=member.plan_id,
+                status=member.status,
+                deleted=member.deleted,
+                sync_state=member.kisi.sync_state,
+                last_error=member.kisi.last_error,
+            )
+            for member in found
+            if member_filter.matches(member)
+        ],
+        next_cursor=encode_cursor(next_position),
+    )
+
+
+def reservation_matches(
+    reservation: Reservation,
+    player_id: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> bool:
+    """The player is on it, and it overlaps [since, until] (either end open)."""
+    return (
+        (player_id is None or player_id in reservation.player_ids)
+        and (since is None or reservation.end >= since)
+        and (until is None or reservation.start <= until)
+    )
+
+
+def search_reservations(
+    tenant_id: str,
+    deps: AdminDependencies,
+    *,
+    player_id: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+    cursor: str | None,
+) -> ReservationsPageResponse:
+    """The tenant's reservations (kept 30 days past their end) with this player and overlapping
+    the time range, a page at a time: each page reads `limit` reservations in id order."""
+    _tenant(deps, tenant_id)
+    position = decode_cursor(tenant_id, cursor, "RESERVATION#")
+    found, next_position = deps.stores.reservations.page(tenant_id, position, limit)
+    return ReservationsPageResponse(
+        tenant_id=tenant_id,
+        reservations=[
+            ReservationSearchItem(
+                **reservation.model_dump(include=set(ReservationSearchItem.model_fields))
+            )
+            for reservation in found
+            if reservation_matches(reservation, player_id, since, until)
+        ],
+        next_cursor=encode_cursor(next_position),
+    )
+
+
+# ---- dead letters and health ------------------------------------------------------------------
+
+RECENT_ERRORS = 20
+# The Unsynced index also holds pending members: read this many to find RECENT_ERRORS failed ones.
+UNSYNCED_READ = 100
+
+
+def _dead_letter_queue(deps: AdminDependencies) -> DeadLetterQueue:
+    if deps.dead_letters is None:
+        raise Unavailable(
+            "No command dead-letter queue is configured for this function (COMMAND_DLQ_URL).",
+            code="dead_letters_unavailable",
+        )
+    return deps.dead_letters
+
+
+def _dead_letters_answer(tenant_id: str, scan: DeadLetterScan) -> DeadLettersResponse:
+    return DeadLettersResponse(
+        tenant_id=tenant_id,
+        depth=scan.depth,
+        messages=[DeadLetterView(**vars(message)) for message in scan.messages],
+        complete=scan.complete,
+    )
+
+
+def list_dead_letters(tenant_id: str, deps: AdminDependencies) -> DeadLettersResponse:
+    """This tenant's dead-lettered commands (the queue is shared; others' are never shown)."""
+    _tenant(deps, tenant_id)
+    return _dead_letters_answer(tenant_id, _dead_letter_queue(deps).scan(tenant_id))
+
+
+def redrive_dead_letters(
+    tenant_id: str, request: RedriveRequest, caller: Caller, deps: AdminDependencies
+) -> RedriveResponse:
+    """Move this tenant's dead-lettered commands (all, or those named) back to the command
+    queue, where the worker converges each from the current state. Another tenant's message is
+    never moved: an id that is not this tenant's is answered in `not_found`."""
+    _tenant(deps, tenant_id)
+    named = None if request.message_ids is None else set(request.message_ids)
+    outcome = _dead_letter_queue(deps).redrive(tenant_id, named)
+    answer = RedriveResponse(
+        tenant_id=tenant_id,
+        moved=outcome.moved,
+        not_found=sorted((named or set()) - set(outcome.moved) - set(outcome.failed)),
+        failed=outcome.failed,
+    )
+    _audit(
+        deps.stores,
+        caller,
+        tenant_id,
+        "admin.dead_letters_redriven",
+        {"moved": len(answer.moved), "failed": len(answer.failed), "chosen": named is not None},
+    )
+    return answer
+
+
+def get_health(tenant_id: str, deps: AdminDependencies) -> HealthResponse:
+    """The shared command queue's depth, this tenant's dead letters and the members whose last
+    Kisi write failed."""
+    _tenant(deps, tenant_id)
+    depth = deps.command_queue_depth()
+    failures = deps.stores.members.failures(tenant_id, UNSYNCED_READ)[:RECENT_ERRORS]
+    return HealthResponse(
+        tenant_id=tenant_id,
+        command_queue=QueueDepth(visible=depth[0], in_flight=depth[1]) if depth else None,
+        dead_letters=_dead_letters_answer(tenant_id, deps.dead_letters.scan(tenant_id))
+        if deps.dead_letters
+        else None,
+        recent_errors=[
+            RecentError(
+                member_id=member.member_id,
+                error=member.kisi.last_error,
+                last_synced_at=member.kisi.last_synced_at,
+            )
+            for member in failures
+        ],
+        checked_at=deps.clock(),
+    )
+
+
 # ---- on-demand syncs --------------------------------------------------------------------------
 
 
 def run_sync(
     tenant_id: str, request: SyncRequest, caller: Caller, sync: SyncDependencies
 ) -> dict[str, Any]:
-    """The daily or weekly sync of this tenant only, now; answers its result (a dry run: the
-    drift report, nothing changed). A large tenant's weekly run answers `in_progress` and goes
-    on from the queue; the status route shows its result when done."""
-    from access_core.sync.service import run_daily_sync, run_weekly_sync
+    """The daily or weekly sync of this tenant only, now; answers its result (a daily dry run:
+    the drift report, nothing changed). A large tenant's weekly run answers `in_progress` and
+    goes on from the queue; the status route shows its result when done. A weekly dry run is
+    always a job (`status: queued`; the caller answers 202): GET /sync-runs/{run_id} follows it
+    and, when done, holds its drift report."""
+    from access_core.sync.service import run_daily_sync, run_weekly_sync, start_weekly_dry_run
 
     if sync.stores.tenants.get(tenant_id) is None:
         raise _unconfigured(tenant_id)
+    if request.kind == "weekly" and request.dry_run:
+        return start_weekly_dry_run(sync, tenant_id)
     if request.kind == "daily":
         result: dict[str, Any] = run_daily_sync(sync, [tenant_id], dry_run=request.dry_run)[
             "results"
@@ -875,6 +1165,85 @@ def run_sync(
         detail = {"status": result.get("status"), "run_id": result.get("run_id")}
         _audit(sync.stores, caller, tenant_id, f"admin.sync_{request.kind}", detail)
     return result
+
+
+# ---- sync runs --------------------------------------------------------------------------------
+
+
+def list_sync_runs(
+    tenant_id: str, deps: AdminDependencies, *, kind: str | None, limit: int, cursor: str | None
+) -> SyncRunsPageResponse:
+    """The tenant's recorded daily and weekly runs, newest first (kept 90 days). Dry runs are
+    not recorded here: the latest is at GET /sync-runs/{run_id}."""
+    _tenant(deps, tenant_id)
+    position = decode_cursor(tenant_id, cursor, HISTORY_PREFIX)
+    runs, next_position = deps.stores.sync_runs.history_page(
+        tenant_id, kind=kind, limit=limit, cursor=position
+    )
+    return SyncRunsPageResponse(
+        tenant_id=tenant_id,
+        runs=[{k: v for k, v in run.items() if k != "expires_at"} for run in runs],
+        next_cursor=encode_cursor(next_position),
+    )
+
+
+class SyncRunNotFound(NotFound):
+    code = "sync_run_not_found"
+
+
+def get_sync_run(tenant_id: str, run_id: str, deps: AdminDependencies) -> dict[str, Any]:
+    """A run's state: the latest daily or weekly run, the weekly run under way (its phase, step
+    and counts so far, from its cursor), or the latest weekly dry run (queued, in_progress, then
+    its drift report). Older runs are in the history (GET /sync-runs) and 404 here."""
+    from access_core.sync.service import (
+        DAILY,
+        DRY_RUN_ID_PREFIX,
+        WEEKLY,
+        WEEKLY_CURSOR,
+        WEEKLY_DRY_RUN,
+    )
+
+    _tenant(deps, tenant_id)
+    if run_id.startswith(DRY_RUN_ID_PREFIX):
+        names = [WEEKLY_DRY_RUN]
+    elif run_id.startswith(f"{WEEKLY}-"):
+        names = [WEEKLY, WEEKLY_CURSOR]
+    else:
+        names = [DAILY]
+    for name, item in deps.stores.sync_runs.latest(tenant_id, names).items():
+        if item is None or item.get("run_id") != run_id:
+            continue
+        if name == WEEKLY_CURSOR:
+            return weekly_progress(item)
+        return item
+    raise SyncRunNotFound(
+        f"No current sync run {run_id!r}: GET /sync-runs lists the recorded ones."
+    )
+
+
+def weekly_progress(cursor: Mapping[str, Any]) -> dict[str, Any]:
+    """A running weekly run's progress from its cursor item: where it is and its counts."""
+    progress = {
+        key: cursor.get(key)
+        for key in (
+            "run_id",
+            "tenant_id",
+            "dry_run",
+            "status",
+            "started_at",
+            "phase",
+            "step",
+            "groups",
+            "group_index",
+            "assignments_listed",
+            "members_checked",
+            "drift",
+            "commands_enqueued",
+            "kisi_calls",
+            "error",
+        )
+    }
+    return {"kind": "weekly", **progress}
 
 
 # ---- troubleshooting --------------------------------------------------------------------------

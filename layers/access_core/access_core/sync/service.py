@@ -81,6 +81,13 @@ logger = logging.getLogger(__name__)
 DAILY = "daily"
 WEEKLY = "weekly"
 WEEKLY_CURSOR = "weekly#cursor"
+# An admin's weekly dry run, run as a job from the queue: its state and, when done, its report.
+WEEKLY_DRY_RUN = "weekly#dry"
+DRY_RUN_ID_PREFIX = "weekly-dry-"
+DRY_RUN_UNFINISHED = ("queued", "in_progress")
+# A dry run that stopped this often without a result (too large for one worker invocation) is
+# recorded as failed instead of being tried again.
+DRY_RUN_ATTEMPTS = 2
 DAILY_OVERLAP = timedelta(hours=2)
 FIRST_DAILY_WINDOW = timedelta(days=1)
 MEMBER_PAGE_SIZE = 500
@@ -231,7 +238,7 @@ class _DailyRun:
         if record:
             last_success = utc_iso(self.started) if self.kisi_done else self.last_success
             stored = {**result, "last_success_started_at": last_success}
-            deps.stores.sync_runs.put(self.tenant_id, DAILY, stored)
+            deps.stores.sync_runs.record_run(self.tenant_id, DAILY, stored)
         return result
 
 
@@ -542,6 +549,8 @@ def continue_weekly_sync(deps: SyncDependencies, command: WeeklySyncStep) -> dic
     starts with `daily-`: the daily pull goes on in the same kind of step) is the daily's."""
     if command.run_id.startswith(f"{DAILY}-"):
         return continue_daily_sync(deps, command)
+    if command.run_id.startswith(DRY_RUN_ID_PREFIX):
+        return run_queued_dry_run(deps, command)
     stores = deps.stores
     stored = stores.sync_runs.get(command.tenant_id, WEEKLY_CURSOR)
     if stored is None:
@@ -802,7 +811,7 @@ def _weekly_end(
         stored["drift_report_truncated"] = len(result["drift_report"]) > STORED_DRIFT_LIMIT or bool(
             result["drift_report_truncated"]
         )
-        stores.sync_runs.put(state.tenant_id, WEEKLY, stored)
+        stores.sync_runs.record_run(state.tenant_id, WEEKLY, stored)
         stores.sync_runs.put(state.tenant_id, WEEKLY_CURSOR, state.model_dump(mode="json"))
     for kind, count in state.drift.items():
         deps.metrics.count(f"WeeklyDrift_{kind}", count)
@@ -853,3 +862,65 @@ def list_tenant_groups(
     _list_pages(kisi, state, _UNBOUNDED_WEEKLY.pages, observations)
     calls = kisi.total_requests - calls_before
     return GroupListing(state.groups, observations.all(), state.truncated_groups, calls)
+
+
+# ---- an admin's weekly dry run, as a job ----------------------------------------------------
+
+
+def start_weekly_dry_run(deps: SyncDependencies, tenant_id: str) -> dict[str, Any]:
+    """Queue a weekly dry run of one tenant and answer at once (`status: queued`, its run id):
+    a large club's dry run takes longer than an HTTP request may. The worker runs it as a
+    `WeeklySyncStep` in the tenant's message group; its record (`weekly#dry`, the tenant's
+    latest dry run) then says `in_progress` and finally holds the drift report. It changes
+    nothing else: no command, no cursor, no other run's state."""
+    started = deps.clock()
+    record: dict[str, Any] = {
+        "kind": WEEKLY,
+        "tenant_id": tenant_id,
+        "run_id": f"{DRY_RUN_ID_PREFIX}{utc_iso(started)}",
+        "dry_run": True,
+        "status": "queued",
+        "started_at": utc_iso(started),
+    }
+    tenant = deps.stores.tenants.get(tenant_id)
+    if tenant is None:
+        return {**record, "status": "skipped", "error": "unknown tenant"}
+    deps.stores.sync_runs.put(tenant_id, WEEKLY_DRY_RUN, record)
+    step = WeeklySyncStep(tenant_id=tenant_id, run_id=record["run_id"], step=1)
+    deps.queue.send([QueuedCommand(step, tenant.message_group_id)])
+    return record
+
+
+def run_queued_dry_run(deps: SyncDependencies, command: WeeklySyncStep) -> dict[str, Any] | None:
+    """The queued dry run named by `command`, unless a newer one replaced it or it already ran
+    (a duplicate delivery)."""
+    stores = deps.stores
+    stored = stores.sync_runs.get(command.tenant_id, WEEKLY_DRY_RUN)
+    if (
+        stored is None
+        or stored.get("run_id") != command.run_id
+        or stored["status"] not in DRY_RUN_UNFINISHED
+    ):
+        logger.info(
+            "dry run step skipped (replaced or already run)",
+            extra={"tenant_id": command.tenant_id, "run_id": command.run_id},
+        )
+        return None
+    # `in_progress` here: an earlier delivery stopped (the worker timed out) before recording a
+    # result; SQS hands a FIFO group's message out again only once that invocation is over.
+    attempts = int(stored.get("attempts", 0)) + 1
+    if attempts > DRY_RUN_ATTEMPTS:
+        ended = {**stored, "status": "failed", "error": "dry_run_did_not_finish"}
+        stores.sync_runs.put(command.tenant_id, WEEKLY_DRY_RUN, ended)
+        return ended
+    running = {**stored, "status": "in_progress", "attempts": attempts}
+    stores.sync_runs.put(command.tenant_id, WEEKLY_DRY_RUN, running)
+    try:
+        result = run_weekly_sync(deps, command.tenant_id, dry_run=True)
+    except Exception as error:  # recorded for the admin who waits for it; nothing to retry
+        logger.exception("dry run failed", extra={"tenant_id": command.tenant_id})
+        result = {**running, "status": "failed", "error": f"{type(error).__name__}: {error}"}
+    # The job keeps the id and start the admin was answered.
+    finished = {**result, "run_id": command.run_id, "started_at": stored["started_at"]}
+    stores.sync_runs.put(command.tenant_id, WEEKLY_DRY_RUN, finished)
+    return finished

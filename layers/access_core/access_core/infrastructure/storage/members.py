@@ -87,17 +87,7 @@ class MemberStore:
         self, tenant_id: str, cursor: str | None, page_size: int
     ) -> tuple[list[Member], str | None]:
         """One page of the tenant's members (profile-only items left out) and the next cursor."""
-        items, next_cursor = self._table.query_page(
-            {
-                "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-                "ExpressionAttributeValues": {
-                    ":pk": {"S": tenant_pk(tenant_id)},
-                    ":prefix": {"S": "MEMBER#"},
-                },
-                "Limit": page_size,
-            },
-            cursor,
-        )
+        items, next_cursor = self._table.prefix_page(tenant_id, "MEMBER#", cursor, page_size)
         members = [member_from(item) for item in items]
         return [m for m in members if m is not None], next_cursor
 
@@ -143,6 +133,25 @@ class MemberStore:
         return self._table.ids_on_index(
             "Unsynced", "GSI3PK = :pk", {":pk": f"{tenant_pk(tenant_id)}#UNSYNCED"}
         )
+
+    def failures(self, tenant_id: str, limit: int) -> list[Member]:
+        """Up to `limit` members whose last Kisi write failed (one Query of the sparse Unsynced
+        index, which holds only members not in sync; pending ones are filtered out)."""
+        items, _ = self._table.query_page(
+            {
+                "IndexName": "Unsynced",
+                "KeyConditionExpression": "GSI3PK = :pk",
+                "FilterExpression": "sync_state = :failed",
+                "ExpressionAttributeValues": {
+                    ":pk": {"S": f"{tenant_pk(tenant_id)}#UNSYNCED"},
+                    ":failed": {"S": SyncState.FAILED.value},
+                },
+                "Limit": limit,
+            },
+            None,
+        )
+        members = [member_from(item) for item in items]
+        return [m for m in members if m is not None]
 
     def access_ending_between(self, tenant_id: str, since: datetime, until: datetime) -> list[str]:
         """Ids of pending cancellations whose access ends in [since, until] (AccessEnds)."""

@@ -102,6 +102,15 @@ class ReservationStore:
         key = reservation_key(tenant_id, event.reservation_id)
         return self._table.conditional_write(key, event.updated_at, update)
 
+    def page(
+        self, tenant_id: str, cursor: str | None, page_size: int
+    ) -> tuple[list[Reservation], str | None]:
+        """One page of the tenant's reservations (in id order; tombstones left out) and the
+        cursor of the next page (None: the last page)."""
+        items, next_cursor = self._table.prefix_page(tenant_id, "RESERVATION#", cursor, page_size)
+        reservations = [reservation_from(item) for item in items]
+        return [r for r in reservations if r is not None], next_cursor
+
     def delete_expired(self, tenant_id: str, now: datetime) -> int:
         """Delete reservations past their retention that DynamoDB's TTL has not removed yet
         (TTL deletes lazily, within days); returns how many."""

@@ -8,9 +8,11 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from access_core.infrastructure.storage.table import Table, tenant_pk, without_keys
+from access_core.infrastructure.storage.table import Table, tenant_pk, to_item, without_keys
 
 OBSERVATION_RETENTION = timedelta(days=8)
+HISTORY_RETENTION = timedelta(days=90)
+HISTORY_PREFIX = "SYNCHIST#"
 
 
 def sync_key(tenant_id: str, name: str) -> dict[str, str]:
@@ -30,6 +32,49 @@ class SyncRunStore:
         self._table.put(
             {**json.loads(json.dumps(body)), **sync_key(tenant_id, name), "entity": "sync_run"}
         )
+
+    def record_run(self, tenant_id: str, name: str, body: Mapping[str, Any]) -> None:
+        """A run's result as the latest of its kind (`name`) and in the history (kept 90 days,
+        one item per run: a run recorded again, in progress then finished, replaces its own),
+        in one BatchWriteItem."""
+        plain = json.loads(json.dumps(body))
+        history_key = {
+            "PK": tenant_pk(tenant_id),
+            "SK": f"{HISTORY_PREFIX}{plain['started_at']}#{plain['run_id']}",
+        }
+        expires = self._table.now() + HISTORY_RETENTION
+        items = [
+            {**plain, **sync_key(tenant_id, name), "entity": "sync_run"},
+            {
+                **plain,
+                **history_key,
+                "entity": "sync_history",
+                "expires_at": int(expires.timestamp()),
+            },
+        ]
+        self._table.batch_write([{"PutRequest": {"Item": to_item(item)}} for item in items])
+
+    def history_page(
+        self, tenant_id: str, *, kind: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """Recorded runs newest first (by start), of one kind or all, and the next page's
+        cursor (None: the last page). A kind filter can leave a page short of `limit`."""
+        values: dict[str, Any] = {
+            ":pk": {"S": tenant_pk(tenant_id)},
+            ":prefix": {"S": HISTORY_PREFIX},
+        }
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": values,
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if kind is not None:
+            kwargs["FilterExpression"] = "#kind = :kind"
+            kwargs["ExpressionAttributeNames"] = {"#kind": "kind"}
+            values[":kind"] = {"S": kind}
+        items, next_cursor = self._table.query_page(kwargs, cursor)
+        return [without_keys(item) for item in items], next_cursor
 
     def latest(self, tenant_id: str, names: Sequence[str]) -> dict[str, dict[str, Any] | None]:
         """Several sync items in one BatchGetItem, by name (None where there is none)."""

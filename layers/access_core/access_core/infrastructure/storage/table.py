@@ -258,6 +258,22 @@ class Table:
         last = response.get("LastEvaluatedKey")
         return [from_item(item) for item in response["Items"]], json.dumps(last) if last else None
 
+    def prefix_page(
+        self, tenant_id: str, sort_key_prefix: str, cursor: str | None, page_size: int
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of the tenant's items whose SK starts with `sort_key_prefix`, in SK order."""
+        return self.query_page(
+            {
+                "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+                "ExpressionAttributeValues": {
+                    ":pk": {"S": tenant_pk(tenant_id)},
+                    ":prefix": {"S": sort_key_prefix},
+                },
+                "Limit": page_size,
+            },
+            cursor,
+        )
+
     def ids_on_index(self, index: str, condition: str, values: Mapping[str, str]) -> list[str]:
         """The `member_id` of every item on an index matching `condition` (string values)."""
         kwargs: dict[str, Any] = {
