@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from access_core import bootstrap
-from access_core.admin import service, tools
+from access_core.admin import quarantine, service, tools
 from access_core.admin.models import (
     ApiError,
     AuditPageResponse,
@@ -44,6 +44,11 @@ from access_core.admin.models import (
     SyncRunsPageResponse,
     WebhookSecretResponse,
     WebhookSecretsResponse,
+)
+from access_core.admin.quarantine_models import (
+    QuarantineDecisionRequest,
+    QuarantineDecisionResponse,
+    QuarantinePageResponse,
 )
 from access_core.admin.service import AdminDependencies
 from access_core.admin.tools_models import (
@@ -802,6 +807,60 @@ def post_dead_letters_redrive(
 )
 def get_health(tenant_id: TenantId, deps: AdminDeps) -> Response[dict[str, Any]]:
     return ok(service.get_health(tenant_id, deps))
+
+
+# ---- quarantine: revokes held by the mass-revoke circuit breaker (issue 17) -------------------
+
+
+@app.get(
+    f"{TENANT}/quarantine",
+    tags=[TAG],
+    summary="Revokes held by the mass-revoke circuit breaker, waiting for an admin",
+    description="When more than the tenant's threshold (settings: mass_revoke_threshold_percent, "
+    "default 20) of its members would lose access within an hour, the further revokes are held "
+    "here and the members keep access. Page with `after` = the previous page's `next`.",
+    responses=documented(QuarantinePageResponse, "One page of held revokes"),
+)
+def get_quarantine(
+    tenant_id: TenantId,
+    deps: AdminDeps,
+    limit: Annotated[int, Query(ge=1, le=200, description="Revokes a page")] = 50,
+    after: Annotated[
+        str | None,
+        Query(max_length=MAX_ID_LENGTH, description="`next` of the page before (a member id)"),
+    ] = None,
+) -> Response[dict[str, Any]]:
+    return ok(quarantine.list_quarantine(tenant_id, deps, limit=limit, after=after))
+
+
+@app.post(
+    f"{TENANT}/quarantine/approve",
+    tags=[TAG],
+    summary="Apply held revokes (those named, or all)",
+    description="Each member is converged again from its current state: one whose membership "
+    "came back meanwhile keeps access. A member id with no held revoke is refused (422) and "
+    "nothing is changed.",
+    responses=documented(QuarantineDecisionResponse, "What was approved", body=True),
+)
+def post_quarantine_approve(
+    tenant_id: TenantId, request: QuarantineDecisionRequest, admin: AdminCaller, deps: AdminDeps
+) -> Response[dict[str, Any]]:
+    return ok(quarantine.approve(tenant_id, request, admin, deps))
+
+
+@app.post(
+    f"{TENANT}/quarantine/reject",
+    tags=[TAG],
+    summary="Reject held revokes (those named, or all): the members keep access",
+    description="The revokes are marked rejected and not applied until the platform sends a "
+    "newer state for the member. A member id with no held revoke is refused (422) and nothing "
+    "is changed.",
+    responses=documented(QuarantineDecisionResponse, "What was rejected", body=True),
+)
+def post_quarantine_reject(
+    tenant_id: TenantId, request: QuarantineDecisionRequest, admin: AdminCaller, deps: AdminDeps
+) -> Response[dict[str, Any]]:
+    return ok(quarantine.reject(tenant_id, request, admin, deps))
 
 
 @powertools.handler

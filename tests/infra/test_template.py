@@ -399,12 +399,14 @@ def check_operations_alarms(t: Template) -> None:
     for service in ("kisi-worker", "unlock"):
         assert ("KisiAccessBridge", "KisiCredentialsInvalid", service) in watched
     assert ("KisiAccessBridge", "SyncCredentialsInvalid", "sync-daily") in watched
+    assert ("KisiAccessBridge", "RevokesQuarantined", "kisi-worker") in watched
     runbook = (Path(__file__).parents[2] / "docs" / "operations.md").read_text()
     for heading in (
         "Commands waiting",
         "API 5xx",
         "Function errors and throttles",
         "Kisi credentials refused",
+        "Revokes held in quarantine",
     ):
         assert f"## {heading}" in runbook, heading
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from access_core.domain.events import MembershipStatus
 from access_core.domain.model import KisiGrant, Member, MemberKisiState, Plan, RevokeMode, SyncState
-from access_core.membership.policy import AccessReason, MembershipDecision
+from access_core.membership.policy import AccessReason, MembershipDecision, payment_grace_end
 
 TENANT_ID = "tenant-1"
 
@@ -108,6 +108,7 @@ END_DATE_POOL = (
     datetime(2031, 3, 31, 23, 59, 59, 500_000, tzinfo=UTC),
 )
 optional_end_dates = st.one_of(st.none(), st.sampled_from(END_DATE_POOL))
+GRACE_DAYS_POOL = (0, 0, 1, 7, 60)
 
 
 # --- stored entities ------------------------------------------------------------------------------
@@ -127,6 +128,7 @@ def plans(
         name=draw(st.text(max_size=20)),
         has_24h_access=draw(has_24h_access if has_24h_access is not None else st.booleans()),
         kisi_group_id=draw(kisi_group_id if kisi_group_id is not None else optional_group_ids),
+        payment_grace_days=draw(st.sampled_from(GRACE_DAYS_POOL)),
         platform_updated_at=draw(aware_datetimes()),
     )
 
@@ -186,6 +188,7 @@ def members(
         "cancellation_at": draw(
             cancellation_at if cancellation_at is not None else st.none() | aware_datetimes()
         ),
+        "paid_through": draw(st.none() | aware_datetimes()),
         "deleted": draw(deleted if deleted is not None else st.booleans()),
         "platform_updated_at": draw(aware_datetimes()),
         "version": draw(st.integers(min_value=1, max_value=1000)),
@@ -212,8 +215,11 @@ def policy_inputs(
     if member.plan_id is not None and draw(st.booleans()):
         plan = draw(plans(plan_id=st.just(member.plan_id)))
     default_group_id = draw(optional_group_ids)
+    grace_ends = payment_grace_end(member, plan) if plan is not None else None
     if member.cancellation_at is not None and draw(st.booleans()):
         now = draw(instants_near(member.cancellation_at))
+    elif grace_ends is not None and draw(st.booleans()):
+        now = draw(instants_near(grace_ends))
     else:
         now = draw(aware_datetimes())
     return member, plan, default_group_id, now
@@ -224,6 +230,8 @@ def policy_inputs(
 _REVOKED_REASONS = (
     AccessReason.PENDING_CANCEL_DATE_PASSED,
     AccessReason.PENDING_ACTIVE,
+    AccessReason.PAYMENT_FAILED,
+    AccessReason.PAYMENT_GRACE_ENDED,
     AccessReason.PAUSED,
     AccessReason.EXPIRED,
     AccessReason.CANCELLED,

@@ -89,6 +89,9 @@ STATUS_TABLE = [
     (S.PENDING_CANCEL, NOW, False, R.PENDING_CANCEL_DATE_PASSED, None),
     (S.PENDING_ACTIVE, None, False, R.PENDING_ACTIVE, None),
     (S.PENDING_ACTIVE, FUTURE, False, R.PENDING_ACTIVE, None),
+    # The plan here gives no payment grace (test_payment_grace.py has the grace cases).
+    (S.PAYMENT_FAILED, None, False, R.PAYMENT_FAILED, None),
+    (S.PAYMENT_FAILED, FUTURE, False, R.PAYMENT_FAILED, None),
     (S.PAUSED, None, False, R.PAUSED, None),
     (S.PAUSED, FUTURE, False, R.PAUSED, None),
     (S.EXPIRED, None, False, R.EXPIRED, None),
@@ -342,6 +345,17 @@ REASON_CASES: dict[AccessReason, tuple[Member, Plan | None, int | None]] = {
         None,
     ),
     R.PENDING_ACTIVE: (member(status=S.PENDING_ACTIVE), plan(), None),
+    R.PAYMENT_GRACE: (
+        member(status=S.PAYMENT_FAILED, paid_through=PAST),
+        plan(payment_grace_days=7),
+        None,
+    ),
+    R.PAYMENT_FAILED: (member(status=S.PAYMENT_FAILED, paid_through=PAST), plan(), None),
+    R.PAYMENT_GRACE_ENDED: (
+        member(status=S.PAYMENT_FAILED, paid_through=NOW - timedelta(days=8)),
+        plan(payment_grace_days=7),
+        None,
+    ),
     R.PAUSED: (member(status=S.PAUSED), plan(), None),
     R.EXPIRED: (member(status=S.EXPIRED), plan(), None),
     R.CANCELLED: (member(status=S.CANCELLED), plan(), None),
@@ -366,7 +380,8 @@ def test_every_reason_is_reachable_and_explained(reason: AccessReason) -> None:
 
     assert decision.reason is reason
     assert decision.granted is (
-        reason in {R.ACTIVE, R.PENDING_CANCEL_UNTIL_DATE, R.PENDING_CANCEL_WITHOUT_DATE}
+        reason
+        in {R.ACTIVE, R.PENDING_CANCEL_UNTIL_DATE, R.PENDING_CANCEL_WITHOUT_DATE, R.PAYMENT_GRACE}
     )
     assert decision.explanation == REASON_TEXT[reason]
     assert decision.explanation.strip()

@@ -101,11 +101,16 @@ def test_enrollment_status_changed_pendcancel_sample_ends_after_the_end_date() -
     assert event.cancellation_at == datetime(2025, 5, 14, tzinfo=UTC)
 
 
-def test_enrollment_status_changed_alert_sample_revokes_like_a_pause() -> None:
+def test_enrollment_status_changed_alert_sample_is_a_failed_payment_paid_through_paid_until() -> (
+    None
+):
     event = only_event(translate_sample("enrollment_status_changed_alert.json"), MembershipUpserted)
     assert_is_maya(event)
     assert event.updated_at == datetime(2025, 4, 2, 6, 0, 3, tzinfo=UTC)
-    assert event.status is MembershipStatus.PAUSED
+    # Revoked unless the plan gives payment grace days (membership/policy.py).
+    assert event.status is MembershipStatus.PAYMENT_FAILED
+    # paidUntil 2025-04-14: paid through that whole day (UTC).
+    assert event.paid_through == datetime(2025, 4, 15, tzinfo=UTC)
     assert event.cancellation_at is None
 
 
@@ -208,7 +213,7 @@ def test_invalid_sample_names_only_the_unknown_status() -> None:
         ("pendactivation", MembershipStatus.PENDING_ACTIVE),
         ("pendcancel", MembershipStatus.PENDING_CANCEL),
         ("paused", MembershipStatus.PAUSED),
-        ("alert", MembershipStatus.PAUSED),
+        ("alert", MembershipStatus.PAYMENT_FAILED),
         ("completed", MembershipStatus.EXPIRED),
         ("canceled", MembershipStatus.CANCELLED),
         ("cancelled", MembershipStatus.CANCELLED),

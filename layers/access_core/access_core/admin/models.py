@@ -16,6 +16,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, fie
 from access_core.domain.errors import FieldProblem
 from access_core.domain.events import MembershipStatus, PlatformId
 from access_core.domain.model import (
+    DEFAULT_MASS_REVOKE_PERCENT,
+    MAX_PAYMENT_GRACE_DAYS,
     MAX_WINDOW_MINUTES,
     MIN_WINDOW_MINUTES,
     ConnectionState,
@@ -76,6 +78,11 @@ class PlanSetting(_Request):
     name: Annotated[str, Field(max_length=200)] | None = Field(
         default=None, description="Display name; null keeps the platform's name"
     )
+    payment_grace_days: Annotated[int, Field(ge=0, le=MAX_PAYMENT_GRACE_DAYS)] | None = Field(
+        default=None,
+        description="Days of access after the paid-through date when a payment fails (0: none); "
+        "null keeps the stored value",
+    )
 
 
 class SettingsRequest(_Request):
@@ -95,6 +102,11 @@ class SettingsRequest(_Request):
     revoke_mode: RevokeMode = Field(
         default=RevokeMode.REMOVE_ASSIGNMENT,
         description="What revoking does in Kisi (adopted users are never deleted)",
+    )
+    mass_revoke_threshold_percent: Annotated[int, Field(ge=0, le=100)] = Field(
+        default=DEFAULT_MASS_REVOKE_PERCENT,
+        description="Revokes of more than this share of the members within an hour wait for an "
+        "admin (GET /quarantine); 0 turns the breaker off",
     )
     name: Annotated[str, Field(max_length=200)] = Field(
         default="", description="The club's display name"
@@ -116,6 +128,9 @@ class PlanView(_Response):
     name: str
     has_24h_access: bool
     kisi_group_id: int | None
+    payment_grace_days: int = Field(
+        description="Days of access after the paid-through date when a payment fails"
+    )
     effective_kisi_group_id: int | None = Field(
         description="The group its members get: its own, else the club's default"
     )
@@ -134,6 +149,7 @@ class SettingsResponse(_Response):
     kisi_group_id: int | None
     send_invitation_emails: bool
     revoke_mode: RevokeMode
+    mass_revoke_threshold_percent: int
     connection_state: ConnectionState
     kisi_key_hint: str | None = Field(description="Last 4 characters of the Kisi key, if any")
     plans: list[PlanView]

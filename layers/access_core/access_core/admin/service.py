@@ -325,6 +325,7 @@ def _plan_write(
             plan.has_24h_access == setting.has_24h_access
             and plan.kisi_group_id == setting.kisi_group_id
             and setting.name in (None, plan.name)
+            and setting.payment_grace_days in (None, plan.payment_grace_days)
         )
         if unchanged:
             return None
@@ -339,14 +340,18 @@ def _plan_write(
         name=setting.name,
         stamp=stamp,
         based_on=based_on,
+        payment_grace_days=setting.payment_grace_days,
     )
 
 
-def _access_of(stored: StoredPlan | None, default_group: int | None) -> tuple[bool, int | None]:
-    """What a plan grants: (24-hour access, the group its members get)."""
+def _access_of(
+    stored: StoredPlan | None, default_group: int | None
+) -> tuple[bool, int | None, int]:
+    """What a plan grants: (24-hour access, the group its members get, its payment grace)."""
     if stored is None or not stored.plan.has_24h_access:
-        return (False, None)
-    return (True, stored.plan.kisi_group_id or default_group)
+        return (False, None, 0)
+    plan = stored.plan
+    return (True, plan.kisi_group_id or default_group, plan.payment_grace_days)
 
 
 def _plan_view(stored: StoredPlan, default_group: int | None) -> PlanView:
@@ -356,6 +361,7 @@ def _plan_view(stored: StoredPlan, default_group: int | None) -> PlanView:
         name=plan.name,
         has_24h_access=plan.has_24h_access,
         kisi_group_id=plan.kisi_group_id,
+        payment_grace_days=plan.payment_grace_days,
         effective_kisi_group_id=plan.kisi_group_id or default_group,
         flags_set_by="admin" if stored.flags_set_by_admin else "platform",
         updated_at=plan.platform_updated_at,
@@ -376,6 +382,7 @@ def _settings_answer(
                 "kisi_group_id",
                 "send_invitation_emails",
                 "revoke_mode",
+                "mass_revoke_threshold_percent",
                 "connection_state",
                 "kisi_key_hint",
             }

@@ -46,6 +46,9 @@ class MembershipStatus(StrEnum):
     ACTIVE = "active"
     PENDING_CANCEL = "pending_cancel"
     PENDING_ACTIVE = "pending_active"
+    # A failed or past-due payment (PushPress `alert`): revoked, unless the plan gives a grace
+    # period after the paid-through date (membership/policy.py).
+    PAYMENT_FAILED = "payment_failed"
     PAUSED = "paused"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
@@ -61,6 +64,7 @@ ACCESS_GRANTING_STATUSES: frozenset[MembershipStatus] = frozenset(
 MEMBERSHIP_STATUS_PREFERENCE: tuple[MembershipStatus, ...] = (
     MembershipStatus.ACTIVE,
     MembershipStatus.PENDING_CANCEL,
+    MembershipStatus.PAYMENT_FAILED,
     MembershipStatus.PENDING_ACTIVE,
     MembershipStatus.PAUSED,
     MembershipStatus.EXPIRED,
@@ -103,6 +107,11 @@ class MembershipUpserted(_Event):
     status: MembershipStatus
     cancellation_at: AwareDatetime | None = Field(
         default=None, description="When a pending cancellation takes effect"
+    )
+    paid_through: AwareDatetime | None = Field(
+        default=None,
+        description="For payment_failed: when the last paid period ends (the plan's grace "
+        "period starts there)",
     )
 
 

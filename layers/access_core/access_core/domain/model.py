@@ -12,6 +12,10 @@ from access_core.domain.events import Email, MembershipStatus, PlatformId, Reser
 
 MIN_WINDOW_MINUTES = 0
 MAX_WINDOW_MINUTES = 240
+# The mass-revoke circuit breaker's default (membership/quarantine.py): revokes of more than this
+# share of the entitled members within an hour wait for an admin.
+DEFAULT_MASS_REVOKE_PERCENT = 20
+MAX_PAYMENT_GRACE_DAYS = 60
 
 
 class ConnectionState(StrEnum):
@@ -48,6 +52,7 @@ class Tenant(_Stored):
     kisi_group_id: int | None = Field(default=None, description="Default group for 24h plans")
     send_invitation_emails: bool = True
     revoke_mode: RevokeMode = RevokeMode.REMOVE_ASSIGNMENT
+    mass_revoke_threshold_percent: Annotated[int, Field(ge=0, le=100)] = DEFAULT_MASS_REVOKE_PERCENT
     connection_state: ConnectionState = ConnectionState.DISCONNECTED
     connection_checked_at: AwareDatetime | None = None
     kisi_identity: str | None = Field(
@@ -88,6 +93,9 @@ class Plan(_Stored):
     name: str = ""
     has_24h_access: bool = False
     kisi_group_id: int | None = None
+    payment_grace_days: Annotated[int, Field(ge=0, le=MAX_PAYMENT_GRACE_DAYS)] = Field(
+        default=0, description="Days of access after the paid-through date when a payment fails"
+    )
     platform_updated_at: AwareDatetime
 
 
@@ -131,6 +139,7 @@ class Member(_Stored):
     plan_id: PlatformId | None = None
     status: MembershipStatus
     cancellation_at: AwareDatetime | None = None
+    paid_through: AwareDatetime | None = None
     deleted: bool = False
     platform_updated_at: AwareDatetime
     version: int = Field(default=1, description="Bumped by every accepted platform change")

@@ -6,6 +6,8 @@ functions.
 | active         | granted                                                          |
 | pending_cancel | granted until the cancellation date (Kisi enforces valid_until)  |
 | pending_active | not until active                                                 |
+| payment_failed | granted until paid-through + the plan's grace days, when it has    |
+|                | both; otherwise revoked (Kisi enforces valid_until)              |
 | paused         | revoked                                                          |
 | expired        | revoked                                                          |
 | cancelled      | revoked                                                          |
@@ -16,7 +18,7 @@ functions.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from access_core.domain.events import MembershipStatus
@@ -29,6 +31,9 @@ class AccessReason(StrEnum):
     PENDING_CANCEL_WITHOUT_DATE = "pending_cancel_without_date"
     PENDING_CANCEL_DATE_PASSED = "pending_cancel_date_passed"
     PENDING_ACTIVE = "pending_active"
+    PAYMENT_GRACE = "payment_grace"
+    PAYMENT_FAILED = "payment_failed"
+    PAYMENT_GRACE_ENDED = "payment_grace_ended"
     PAUSED = "paused"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
@@ -50,6 +55,14 @@ REASON_TEXT: dict[AccessReason, str] = {
     ),
     AccessReason.PENDING_CANCEL_DATE_PASSED: "The pending cancellation date has passed.",
     AccessReason.PENDING_ACTIVE: "Membership is not active yet (pending active).",
+    AccessReason.PAYMENT_GRACE: (
+        "A payment failed: access continues for the plan's grace period after the paid-through "
+        "date."
+    ),
+    AccessReason.PAYMENT_FAILED: (
+        "A payment failed and the plan gives no grace period (or no paid-through date is known)."
+    ),
+    AccessReason.PAYMENT_GRACE_ENDED: "A payment failed and the plan's grace period has ended.",
     AccessReason.PAUSED: "Membership is paused.",
     AccessReason.EXPIRED: "Membership has expired.",
     AccessReason.CANCELLED: "Membership is cancelled.",
@@ -118,6 +131,13 @@ def decide_membership_access(
 
     if member.status is MembershipStatus.ACTIVE:
         return granted(AccessReason.ACTIVE)
+    if member.status is MembershipStatus.PAYMENT_FAILED:
+        grace_ends = payment_grace_end(member, plan)
+        if grace_ends is None:
+            return revoked(AccessReason.PAYMENT_FAILED)
+        if grace_ends <= now:
+            return revoked(AccessReason.PAYMENT_GRACE_ENDED)
+        return granted(AccessReason.PAYMENT_GRACE, grace_ends)
     # Only pending_cancel is left: the statuses are an exhaustive enum.
     valid_until = member.access_ends_at
     if valid_until is None:
@@ -127,3 +147,12 @@ def decide_membership_access(
     if valid_until <= now:
         return revoked(AccessReason.PENDING_CANCEL_DATE_PASSED)
     return granted(AccessReason.PENDING_CANCEL_UNTIL_DATE, valid_until)
+
+
+def payment_grace_end(member: Member, plan: Plan) -> datetime | None:
+    """When the access of a member whose payment failed ends: its paid-through date plus the
+    plan's grace days, in whole seconds (as Kisi's valid_until); None when the plan gives no grace
+    or the platform sent no paid-through date (the member is revoked then, as before grace)."""
+    if plan.payment_grace_days <= 0 or member.paid_through is None:
+        return None
+    return (member.paid_through + timedelta(days=plan.payment_grace_days)).replace(microsecond=0)

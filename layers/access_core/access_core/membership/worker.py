@@ -60,7 +60,9 @@ from access_core.membership.policy import (
     MembershipDecision,
     decide_membership_access,
 )
+from access_core.membership.quarantine import loses_access
 from access_core.membership.reconciliation import apply_observation, managed_emails
+from access_core.membership.revoke_gate import GateOutcome, gate_revoke
 from kisi_client.errors import (
     KisiError,
     KisiInvalidCredentials,
@@ -103,6 +105,8 @@ class ConvergeResult(StrEnum):
     MEMBER_UNKNOWN = "member_unknown"
     TENANT_UNKNOWN = "tenant_unknown"
     KISI_NOT_CONNECTED = "kisi_not_connected"
+    # The revoke waits in quarantine (mass-revoke circuit breaker) or an admin rejected it.
+    REVOKE_KEPT = "revoke_kept"
     CREDENTIALS_INVALID = "credentials_invalid"
     FAILED = "failed"
 
@@ -290,6 +294,14 @@ def converge_member(
         if member.kisi.sync_state is not SyncState.IN_SYNC or recorded != member.kisi.grants:
             _record(deps, member, recorded, SyncState.IN_SYNC, None, [])
         return ConvergeResult.ALREADY_IN_SYNC
+    gate = GateOutcome()
+    if loses_access(decision, steps):
+        gate = gate_revoke(stores, deps.metrics, tenant, member, decision, now)
+        if gate.kept_error is not None:
+            # Kisi is not called: the member keeps its access (and its record) for now.
+            if member.kisi.last_error != gate.kept_error or not _recorded_version(member):
+                _record(deps, member, member.kisi.grants, SyncState.FAILED, gate.kept_error, [])
+            return ConvergeResult.REVOKE_KEPT
 
     api_key = tenant_kisi_key(deps.secrets, tenant)
     if api_key is None:
@@ -340,7 +352,14 @@ def converge_member(
         deps.metrics.count("ConvergeFailures")
         return ConvergeResult.FAILED
     _finish(deps, member, progress, SyncState.IN_SYNC, None, kisi)
+    if gate.approved is not None:
+        stores.quarantine.mark_applied(gate.approved)
     return ConvergeResult.CONVERGED
+
+
+def _recorded_version(member: Member) -> bool:
+    """The member's current version is the one its Kisi record was last stored for."""
+    return member.kisi.synced_version == member.version
 
 
 @dataclass(frozen=True)

@@ -48,8 +48,9 @@ ENROLLMENT_STATUSES: Final[Mapping[str, MembershipStatus]] = {
     "pendcancel": MembershipStatus.PENDING_CANCEL,
     "paused": MembershipStatus.PAUSED,
     # A failed or past-due payment. PushPress's own Kisi integration grants access to active
-    # subscriptions only, so this revokes like a pause until PushPress reports `active` again.
-    "alert": MembershipStatus.PAUSED,
+    # subscriptions only; the bridge revokes it too, unless the plan gives a grace period after
+    # the enrollment's `paidUntil` (membership/policy.py).
+    "alert": MembershipStatus.PAYMENT_FAILED,
     "completed": MembershipStatus.EXPIRED,
     "canceled": MembershipStatus.CANCELLED,
     # PushPress has used both spellings in its event names; accept both here too.
@@ -73,6 +74,7 @@ _MEMBERSHIP_FIELDS: Final = {
     "plan_id": "planId",
     "status": "status",
     "cancellation_at": "endDate",
+    "paid_through": "paidUntil",
 }
 _PROFILE_FIELDS: Final = {"member_id": "id", "email": "email", "name": "name"}
 _DELETED_FIELDS: Final = {"member_id": "id"}
@@ -117,17 +119,29 @@ def cancellation_at(status: MembershipStatus, end_date: object) -> datetime | No
     """
     if status is not MembershipStatus.PENDING_CANCEL or end_date is None:
         return None
+    return _end_of(end_date, "endDate")
+
+
+def paid_through(status: MembershipStatus, paid_until: object) -> datetime | None:
+    """When a member whose payment failed (`alert`) stops being paid up: the end of the
+    enrollment's `paidUntil` day, read like `endDate`; None for every other status (not read)."""
+    if status is not MembershipStatus.PAYMENT_FAILED or paid_until is None:
+        return None
+    return _end_of(paid_until, "paidUntil")
+
+
+def _end_of(value: object, field: str) -> datetime:
     try:
-        if isinstance(end_date, str) and _DATE_ONLY.fullmatch(end_date.strip()):
-            last_day = date.fromisoformat(end_date.strip())
+        if isinstance(value, str) and _DATE_ONLY.fullmatch(value.strip()):
+            last_day = date.fromisoformat(value.strip())
             return ensure_plausible(datetime.combine(last_day, time(), tzinfo=UTC) + timedelta(1))
-        if isinstance(end_date, str) and end_date.strip().isdigit():
-            return parse_instant(int(end_date.strip()))
-        return parse_instant(end_date)
+        if isinstance(value, str) and value.strip().isdigit():
+            return parse_instant(int(value.strip()))
+        return parse_instant(value)
     except PydanticCustomError as error:
-        raise UnmappableRecord.at("endDate", error.message()) from None
+        raise UnmappableRecord.at(field, error.message()) from None
     except (ValueError, OverflowError):
-        raise UnmappableRecord.at("endDate", _END_DATE_FORMAT) from None
+        raise UnmappableRecord.at(field, _END_DATE_FORMAT) from None
 
 
 def membership_upserted(
@@ -139,6 +153,7 @@ def membership_upserted(
     status: MembershipStatus,
     end_date: object = None,
     contact: Customer | None = None,
+    paid_until: object = None,
 ) -> MembershipUpserted:
     """The membership of `customer_id`. Without `contact` (PushPress's enrollments name only the
     customer) the event carries no email and no name: the stored ones stay. With one (a relay
@@ -154,6 +169,7 @@ def membership_upserted(
         "plan_id": plan_id,
         "status": status,
         "cancellation_at": cancellation_at(status, end_date),
+        "paid_through": paid_through(status, paid_until),
     }
     if contact is not None and contact.email is None:
         raise UnmappableRecord.at("customer.email", "required when the customer is embedded")
@@ -171,6 +187,7 @@ def membership_from_enrollment(
         plan_id=enrollment.plan_id,
         status=membership_status(enrollment.status),
         end_date=enrollment.end_date,
+        paid_until=enrollment.paid_until,
     )
 
 

@@ -10,6 +10,7 @@ several of them at once.
 | `audit` | the audit trail |
 | `sync_runs` | daily/weekly run summaries, cursors, weekly observations |
 | `usage` | per-caller request counts, one item per caller and window (TTL) |
+| `quarantine` | the mass-revoke breaker's window and the revokes it holds |
 
 A change that spans stores (a member's Kisi state with its audit entries, an unlock record with
 its audit entry) is staged on one `Transaction` from `Stores.transaction()` and committed once.
@@ -24,6 +25,7 @@ from access_core.domain.ports import Clock
 from access_core.infrastructure.storage.audit import AuditEntry, AuditStore
 from access_core.infrastructure.storage.locks import LockStore
 from access_core.infrastructure.storage.members import MemberStore, MemberSummary
+from access_core.infrastructure.storage.quarantine import QuarantineStore
 from access_core.infrastructure.storage.reservations import (
     RecentUnlock,
     ReservationStore,
@@ -70,6 +72,7 @@ class Stores:
     audit: AuditStore = field(init=False)
     sync_runs: SyncRunStore = field(init=False)
     usage: UsageStore = field(init=False)
+    quarantine: QuarantineStore = field(init=False)
 
     def __post_init__(self) -> None:
         self.tenants = TenantStore(self.table)
@@ -79,6 +82,7 @@ class Stores:
         self.audit = AuditStore(self.table)
         self.sync_runs = SyncRunStore(self.table)
         self.usage = UsageStore(self.table)
+        self.quarantine = QuarantineStore(self.table)
 
     @classmethod
     def on(cls, client: DynamoDBClient, table_name: str, clock: Clock) -> Stores:

@@ -185,6 +185,7 @@ class MemberStore:
                 "cancellation_at": utc_iso(event.cancellation_at)
                 if event.cancellation_at
                 else None,
+                "paid_through": utc_iso(event.paid_through) if event.paid_through else None,
                 "deleted": False,
                 "GSI1PK": f"{tenant_pk(tenant_id)}#PLAN#{event.plan_id}" if event.plan_id else None,
                 "GSI1SK": event.member_id if event.plan_id else None,

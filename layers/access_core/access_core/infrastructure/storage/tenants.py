@@ -44,6 +44,7 @@ class AdminPlanWrite:
     name: str | None
     stamp: datetime
     based_on: datetime | None
+    payment_grace_days: int | None = None  # None: keep the stored value
 
 
 def tenant_key(tenant_id: str) -> dict[str, str]:
@@ -211,6 +212,8 @@ def _admin_plan_update(tenant_id: str, write: AdminPlanWrite) -> tuple[Update, s
     )
     if write.name is not None:
         update.set("name", write.name)
+    if write.payment_grace_days is not None:
+        update.set("payment_grace_days", write.payment_grace_days)
     if write.based_on is None:
         return update, "attribute_not_exists(PK)"
     stored = update.name("platform_updated_at")

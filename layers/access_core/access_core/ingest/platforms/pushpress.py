@@ -105,6 +105,8 @@ class _Enrollment(PlatformModel):
     status: EnrollmentStatus
     # Read only for a pending cancellation (mapping.cancellation_at).
     end_date: object = Field(default=None, alias="endDate")
+    # Read only for a failed payment (mapping.paid_through): the plan's grace starts there.
+    paid_until: object = Field(default=None, alias="paidUntil")
     # PushPress does not embed the customer; a relay may (its email is then used).
     customer: _EmbeddedCustomer | None = None
 
@@ -194,6 +196,7 @@ def _enrollment_changed(message: _EnrollmentEvent, event_id: str) -> MembershipU
         plan_id=enrollment.plan_id,
         status=enrollment.status,
         end_date=enrollment.end_date,
+        paid_until=enrollment.paid_until,
         contact=enrollment.customer.as_customer(enrollment.customer_id)
         if enrollment.customer
         else None,
